@@ -1,0 +1,27 @@
+"""``python -m moderation …``: the operator's command line.
+
+Each command group lives in its own module and is registered in :func:`build_cli`.
+Commands that touch the database build the Flask app themselves, so pure commands
+(``score``, ``train``) start fast and need no configuration.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+def build_cli() -> click.Group:
+    """Assemble the top-level command group from the per-topic modules."""
+    from moderation.cli import classifier_commands
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    def cli() -> None:
+        """Comment moderation service: operations, models and compliance."""
+
+    for command in classifier_commands.COMMANDS:
+        cli.add_command(command)
+    return cli
+
+
+def main() -> None:
+    build_cli()(prog_name="python -m moderation")
