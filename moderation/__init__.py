@@ -1,1 +1,38 @@
-"""Comment moderation service."""
+"""Comment moderation service: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from moderation.settings import Settings, load_settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the web application.
+
+    ``test_config`` overrides settings fields by name (``database_url``, ``redis_url``,
+    ...); everything else comes from the environment (see moderation/settings.py).
+    """
+    from moderation import errors, logs
+    from moderation.api import context
+    from moderation.api import init_app as init_api
+    from moderation.store.database import Database
+    from workers.celery_app import celery_init_app
+
+    settings: Settings = load_settings(**(test_config or {}))
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["settings"] = settings
+    app.extensions["db"] = Database(settings.database_url)
+    logs.init_app(app)
+    context.init_app(app)
+    errors.init_app(app)
+    init_api(app)
+    celery_init_app(app)
+    return app

@@ -1,0 +1,12 @@
+"""HTTP edge: one blueprint per module, wired by :func:`init_app`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from moderation.api import comments, health
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(comments.bp)

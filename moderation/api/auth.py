@@ -1,0 +1,56 @@
+"""Bearer-key authentication and role checks for views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import g, request
+
+from moderation import keys
+from moderation.api.context import db_session
+from moderation.errors import ApiError
+from moderation.store import ApiKey
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def current_key() -> ApiKey:
+    key: ApiKey = g.api_key
+    return key
+
+
+def _authenticate() -> ApiKey:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    session = db_session()
+    key = keys.find_active_key(session, token.strip())
+    if key is None:
+        raise ApiError(401, "unauthorized", "The API key is unknown or revoked.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    if keys.touch(key):
+        session.commit()
+    return key
+
+
+def require_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Authenticate the caller and allow only the given roles (403 otherwise)."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            key = _authenticate()
+            if key.role not in roles:
+                raise ApiError(403, "forbidden",
+                               f"This action needs one of the roles: {', '.join(roles)}.")
+            g.api_key = key
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,107 @@
+"""``POST /v1/comments`` (intake) and ``GET /v1/comments/<id>`` (status and verdict)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, request, url_for
+from sqlalchemy import select
+
+from moderation.api.auth import current_key, require_role
+from moderation.api.context import db_session, request_id, settings
+from moderation.api.schemas import parse_comment, parse_idempotency_key
+from moderation.errors import ApiError, not_found
+from moderation.queue import enqueue_moderation
+from moderation.services.intake import submit_comment
+from moderation.store import Comment, Site, Verdict
+
+bp = Blueprint("comments", __name__, url_prefix="/v1")
+
+
+def comment_link(comment_id: int) -> str:
+    return url_for("comments.get_comment", comment_id=comment_id)
+
+
+def verdict_body(verdict: Verdict) -> dict[str, Any]:
+    spans = [span for reason in verdict.reasons for span in reason.get("spans", [])]
+    return {
+        "decision": verdict.decision,
+        "categories": verdict.scores,
+        "reasons": verdict.reasons,
+        "spans": sorted(spans, key=lambda s: (s["start"], s["end"])),
+        "model_version": verdict.model_version,
+        "policy_version": verdict.policy_version,
+        "decided_at": verdict.created_at.isoformat(),
+    }
+
+
+def latest_verdict(comment_id: int) -> Verdict | None:
+    return db_session().scalars(
+        select(Verdict).where(Verdict.comment_id == comment_id).order_by(Verdict.id.desc()).limit(1)
+    ).first()
+
+
+def comment_summary(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "status": comment.status,
+        "links": {"self": comment_link(comment.id)},
+    }
+
+
+def visible_comment(comment_id: int) -> Comment:
+    """The comment, if the caller's key may see it; 404 otherwise (tenant isolation)."""
+    comment = db_session().get(Comment, comment_id)
+    key = current_key()
+    if comment is None or (key.site_id is not None and comment.site_id != key.site_id):
+        raise not_found("comment")
+    return comment
+
+
+@bp.post("/comments")
+@require_role("site")
+def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
+    key = current_key()
+    session = db_session()
+    site = session.get(Site, key.site_id)
+    if site is None:
+        raise ApiError(403, "forbidden", "This key is not bound to a site.")
+    raw = request.get_data(cache=False)
+    max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
+    payload = parse_comment(raw, max_length=max_length)
+    idempotency_key = parse_idempotency_key(request.headers.get("Idempotency-Key"))
+    submission = submit_comment(
+        session,
+        site=site,
+        payload=payload,
+        secret_key=settings().secret_key,
+        submitted_from=request.remote_addr,
+        idempotency_key=idempotency_key,
+        request_id=request_id(),
+        enqueue=enqueue_moderation(current_app),
+    )
+    body = comment_summary(submission.comment)
+    headers = {"Location": body["links"]["self"]}
+    if not submission.created:
+        headers["Idempotent-Replayed"] = "true"
+        return body, 200, headers
+    return body, 202, headers
+
+
+@bp.get("/comments/<int:comment_id>")
+@require_role("site", "moderator", "admin")
+def get_comment(comment_id: int) -> dict[str, Any]:
+    comment = visible_comment(comment_id)
+    body = comment_summary(comment)
+    body.update(
+        article_id=comment.article_id,
+        external_id=comment.external_id,
+        created_at=comment.created_at.isoformat(),
+        verdict=None,
+    )
+    if comment.status == "error":
+        body["error"] = comment.error_reason
+    verdict = latest_verdict(comment.id)
+    if verdict is not None:
+        body["verdict"] = verdict_body(verdict)
+    return body

@@ -1,0 +1,141 @@
+"""``python -m moderation dev``: the whole stack on embedded defaults (``make run``).
+
+Starts the embedded Redis (unless ``REDIS_URL`` is set), applies migrations,
+creates a development site and key, then runs one Celery worker, Celery beat and
+gunicorn on 127.0.0.1, and stops all of them on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from moderation import keys as key_service
+from moderation.embedded_redis import free_port, start_redis
+from moderation.settings import load_settings
+from moderation.store import Site
+from moderation.store.database import Database
+from moderation.store.migrate import upgrade
+
+DEV_SITE = "dev-site"
+VAR = Path("var")
+
+
+def _dev_key(db: Database) -> str:
+    """Reuse the development site key kept in var/, or create one."""
+    key_file = VAR / "dev-site-key"
+    with db.session() as session:
+        site = session.scalars(select(Site).where(Site.name == DEV_SITE)).one_or_none()
+        if site is None:
+            site = Site(name=DEV_SITE, policy={})
+            session.add(site)
+            session.flush()
+        if key_file.exists():
+            token = key_file.read_text().strip()
+            if key_service.find_active_key(session, token) is not None:
+                session.commit()
+                return token
+        _key, token = key_service.create_key(session, role="site", site=site, name="dev-site-key")
+        session.commit()
+    key_file.write_text(token + "\n")
+    key_file.chmod(0o600)
+    return token
+
+
+def _wait_ready(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise click.ClickException(f"the service did not become ready at {url}")
+
+
+def _curl_example(port: int, token: str) -> str:
+    body = {
+        "article_id": "welcome-article",
+        "title": "First!",
+        "comment": "Thanks for this thoughtful piece on the city budget.",
+        "author": {"name": "Asha Rao", "email": "asha@example.com"},
+        "sender": {"ip": "203.0.113.7", "user_agent": "curl"},
+    }
+    return (
+        f"curl -s -X POST http://127.0.0.1:{port}/v1/comments \\\n"
+        f"  -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\\n"
+        f"  -d '{json.dumps(body)}'\n"
+        f"# then read the verdict (use the id from the answer):\n"
+        f"curl -s -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/v1/comments/ID"
+    )
+
+
+@click.command("dev")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")),
+              show_default="$PORT or 8000")
+@click.option("--web-workers", type=int, default=2, show_default=True)
+@click.option("--worker-concurrency", type=int, default=1, show_default=True)
+def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
+    """Run web server, Celery worker, beat and (embedded) Redis in the foreground."""
+    VAR.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def stop_all(*_args: object) -> None:
+        for _name, process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+        for _name, process in reversed(processes):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    try:
+        if "REDIS_URL" not in env:
+            redis_port = free_port()
+            processes.append(("redis", start_redis(redis_port, VAR / "redis")))
+            env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+            click.echo(f"embedded Redis on 127.0.0.1:{redis_port}")
+        os.environ.update(env)
+        settings = load_settings()
+        upgrade(settings.database_url)
+        token = _dev_key(Database(settings.database_url))
+        python = sys.executable
+        processes.append(("worker", subprocess.Popen(
+            [python, "-m", "celery", "-A", "workers.worker", "worker", "--pool", "prefork",
+             "--concurrency", str(worker_concurrency), "--loglevel", "INFO"], env=env)))
+        processes.append(("beat", subprocess.Popen(
+            [python, "-m", "celery", "-A", "workers.worker", "beat", "--loglevel", "WARNING",
+             "--schedule", str(VAR / "celerybeat-schedule")], env=env)))
+        processes.append(("web", subprocess.Popen(
+            [python, "-m", "gunicorn", "--workers", str(web_workers), "--bind",
+             f"127.0.0.1:{port}", "--graceful-timeout", "20", "moderation.wsgi:app"], env=env)))
+        _wait_ready(f"http://127.0.0.1:{port}/readyz")
+        click.echo(f"\nThe moderation service is running on http://127.0.0.1:{port}")
+        click.echo("Submit a comment with the development site key:\n")
+        click.echo(_curl_example(port, token))
+        click.echo("\nPress Ctrl-C to stop.")
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while all(process.poll() is None for _name, process in processes):
+            time.sleep(0.5)
+        dead = [name for name, process in processes if process.poll() is not None]
+        raise click.ClickException(f"{', '.join(dead)} stopped unexpectedly")
+    except KeyboardInterrupt:
+        click.echo("\nstopping…")
+    finally:
+        stop_all()
+
+
+COMMANDS: list[click.Command] = [dev]

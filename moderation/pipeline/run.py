@@ -1,0 +1,121 @@
+"""Run every check, then the classifier, then the decision policy.
+
+This is the single entry point used by the Celery worker and by
+``python -m moderation score``, so both always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from moderation.pipeline import structure
+from moderation.pipeline.checks import defamation, pii, spam
+from moderation.pipeline.policy import Policy, decide, thresholds_from_model
+from moderation.pipeline.types import (
+    CATEGORIES,
+    CLASSIFIER_CATEGORIES,
+    CheckResult,
+    Decision,
+    Reason,
+    Span,
+)
+
+
+class ClassifierLike(Protocol):
+    version: str
+    thresholds: dict[str, dict[str, float]]
+
+    def predict(self, text: str) -> ClassifierOutputLike: ...
+
+
+class ClassifierOutputLike(Protocol):
+    @property
+    def scores(self) -> dict[str, float]: ...
+
+    @property
+    def spans(self) -> tuple[Span, ...]: ...
+
+
+#: Content checks run in this order after the structural guard.
+CONTENT_CHECKS: tuple[Callable[[str], CheckResult], ...] = (pii.check, spam.check, defamation.check)
+
+CATEGORY_LABELS = {
+    "toxicity": "toxic",
+    "abusive": "abusive or insulting",
+    "obscene": "obscene or indecent",
+    "threat": "threatening",
+    "discriminatory": "discriminatory",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineResult:
+    decision: Decision
+    scores: dict[str, float]
+    reasons: tuple[Reason, ...]
+    model_version: str
+    policy_version: int
+
+
+def default_policy(classifier: ClassifierLike) -> Policy:
+    """The default policy: fallback thresholds overlaid with the model's own."""
+    return Policy().with_thresholds(thresholds_from_model(classifier.thresholds))
+
+
+def _classifier_reasons(
+    scores: Mapping[str, float], spans: Sequence[Span], policy: Policy
+) -> list[Reason]:
+    reasons = []
+    for name in CLASSIFIER_CATEGORIES:
+        if name == "toxicity":
+            continue  # the overall score drives the decision but is not a reason of its own
+        levels = policy.thresholds.get(name)
+        score = scores.get(name, 0.0)
+        if levels is not None and score >= levels.review:
+            reasons.append(
+                Reason(
+                    f"classifier:{name}",
+                    f"The comment looks {CATEGORY_LABELS[name]} (score {score:.2f}).",
+                    spans=tuple(s for s in spans if s.category == name),
+                )
+            )
+    return reasons
+
+
+def moderate(
+    text: str,
+    *,
+    classifier: ClassifierLike,
+    policy: Policy | None = None,
+    title: str | None = None,
+    extra_checks: Sequence[Callable[[str], CheckResult]] = (),
+) -> PipelineResult:
+    """Moderate one comment. ``extra_checks`` carries site rules such as blocklists."""
+    policy = policy or default_policy(classifier)
+    reasons: list[Reason] = []
+    scores: dict[str, float] = dict.fromkeys(CATEGORIES, 0.0)
+
+    guard = structure.check(text, title=title, max_length=policy.max_length)
+    reasons.extend(guard.reasons)
+    for check in (*CONTENT_CHECKS, *extra_checks):
+        result = check(text)
+        reasons.extend(result.reasons)
+        for name, value in result.scores.items():
+            scores[name] = max(scores.get(name, 0.0), value)
+
+    output = classifier.predict(text)
+    for name in CLASSIFIER_CATEGORIES:
+        scores[name] = float(output.scores.get(name, 0.0))
+    reasons.extend(_classifier_reasons(scores, output.spans, policy))
+    # The overall score is never below any one content category's.
+    scores["toxicity"] = max(scores[name] for name in CLASSIFIER_CATEGORIES)
+    scores = {name: round(min(1.0, max(0.0, value)), 4) for name, value in scores.items()}
+    return PipelineResult(
+        decision=decide(scores, reasons, policy),
+        scores=scores,
+        reasons=tuple(reasons),
+        model_version=classifier.version,
+        policy_version=policy.version,
+    )

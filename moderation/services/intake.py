@@ -1,0 +1,110 @@
+"""Accept a comment: store it durably, then hand it to the queue.
+
+The database is the system of record. A comment is committed as ``pending``
+before anything is enqueued; if enqueueing fails the comment stays pending and
+the sweeper re-enqueues it later, so a 202 never loses a comment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from moderation.api.schemas import CommentIn
+from moderation.senders import pseudonym
+from moderation.store import Comment, SenderDetails, Site
+
+log = logging.getLogger(__name__)
+
+Enqueue = Callable[[int, str | None], None]
+
+
+@dataclass(frozen=True)
+class Submission:
+    comment: Comment
+    created: bool
+    enqueued: bool
+
+
+def _existing(
+    session: Session, site: Site, idempotency_key: str | None, external_id: str | None
+) -> Comment | None:
+    if idempotency_key is not None:
+        found = session.scalars(
+            select(Comment).where(
+                Comment.site_id == site.id, Comment.idempotency_key == idempotency_key
+            )
+        ).one_or_none()
+        if found is not None:
+            return found
+    if external_id is not None:
+        return session.scalars(
+            select(Comment).where(Comment.site_id == site.id, Comment.external_id == external_id)
+        ).one_or_none()
+    return None
+
+
+def submit_comment(
+    session: Session,
+    *,
+    site: Site,
+    payload: CommentIn,
+    secret_key: str,
+    submitted_from: str | None,
+    idempotency_key: str | None,
+    request_id: str | None,
+    enqueue: Enqueue,
+) -> Submission:
+    """Store a validated comment and enqueue it; replays return the original."""
+    existing = _existing(session, site, idempotency_key, payload.external_id)
+    if existing is not None:
+        return Submission(existing, created=False, enqueued=False)
+
+    comment = Comment(
+        site_id=site.id,
+        article_id=payload.article_id,
+        article_url=payload.article_url,
+        parent_id=payload.parent_id,
+        external_id=payload.external_id,
+        idempotency_key=idempotency_key,
+        title=payload.title,
+        text=payload.comment,
+        sender_pseudonym=pseudonym(secret_key, payload.author.email),
+        status="pending",
+        request_id=request_id,
+    )
+    session.add(comment)
+    try:
+        session.flush()
+        session.add(
+            SenderDetails(
+                comment_id=comment.id,
+                name=payload.author.name,
+                email=payload.author.email,
+                ip=payload.sender.ip,
+                user_agent=payload.sender.user_agent,
+                submitted_from=submitted_from,
+            )
+        )
+        session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its comment.
+        session.rollback()
+        existing = _existing(session, site, idempotency_key, payload.external_id)
+        if existing is None:
+            raise
+        return Submission(existing, created=False, enqueued=False)
+
+    try:
+        enqueue(comment.id, request_id)
+        enqueued = True
+    except Exception:  # the broker is down: the sweeper will pick the comment up
+        log.warning("enqueue failed; comment %s stays pending for the sweeper", comment.id,
+                    exc_info=True)
+        enqueued = False
+    return Submission(comment, created=True, enqueued=enqueued)

@@ -1,0 +1,61 @@
+"""Typed settings, read once from the environment.
+
+Service-wide variables use the ``MODERATION_`` prefix; the two connection URLs use
+the conventional unprefixed names ``DATABASE_URL`` and ``REDIS_URL``. Development
+defaults are safe to run locally; ``MODERATION_ENV=production`` refuses to start
+with the development secret.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MODERATION_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    secret_key: str = Field(default=DEV_SECRET, min_length=16)
+    database_url: str = Field(
+        default="sqlite:///var/moderation.db",
+        validation_alias=AliasChoices("DATABASE_URL", "MODERATION_DATABASE_URL"),
+    )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("REDIS_URL", "MODERATION_REDIS_URL"),
+    )
+    #: Default policy values for sites that don't override them.
+    max_comment_length: int = Field(default=2000, ge=1, le=100_000)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    #: Path of the classifier artifact; empty means the default under models/.
+    model_path: str = ""
+    #: Comments still pending after this many seconds are re-enqueued by the sweeper.
+    sweeper_min_age_seconds: float = Field(default=30.0, ge=0)
+    sweeper_interval_seconds: float = Field(default=10.0, gt=0)
+    task_soft_time_limit: int = Field(default=30, ge=1)
+    task_time_limit: int = Field(default=60, ge=2)
+    #: Retry-After (seconds) sent with 503 answers while a dependency is down.
+    retry_after_seconds: int = Field(default=5, ge=1)
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError(
+                "MODERATION_SECRET_KEY must be set to a private value in production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (tests, CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

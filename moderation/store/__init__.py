@@ -1,0 +1,22 @@
+"""Durable storage: SQLAlchemy 2 models and the engine/session plumbing.
+
+Importing this package registers every table on :data:`Base.metadata`, which is
+what Alembic and the test fixtures read.
+"""
+
+from moderation.store.audit import AuditEvent
+from moderation.store.base import Base
+from moderation.store.comments import Comment, Decision, SenderDetails, Verdict
+from moderation.store.sites import ApiKey, Ban, Site
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "Ban",
+    "Base",
+    "Comment",
+    "Decision",
+    "SenderDetails",
+    "Site",
+    "Verdict",
+]

@@ -1,0 +1,119 @@
+"""Celery tasks: load ids, call one service function, handle retries.
+
+Transient failures (database or Redis connection errors) are retried with
+exponential backoff and jitter, up to MAX_RETRIES; after that the comment stays
+``pending`` and the sweeper enqueues it again. Anything else is permanent: the
+comment is marked ``error`` with the reason, so it never blocks the queue.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
+from flask import current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from moderation.classifier import load_classifier
+from moderation.logs import task_request_id
+from moderation.queue import MODERATE_TASK, enqueue_moderation
+from moderation.services import moderation as moderation_service
+from moderation.services import sweeper
+from moderation.store.database import Database
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+)
+
+
+@functools.cache
+def classifier() -> Any:
+    """The classifier, loaded once per worker process."""
+    path = current_app.extensions["settings"].model_path or None
+    return load_classifier(path)
+
+
+def _database() -> Database:
+    db: Database = current_app.extensions["db"]
+    return db
+
+
+@worker_process_init.connect
+def _after_fork(**_kwargs: Any) -> None:
+    # Connections must never be shared across the fork; drop the parent's pool.
+    from workers.worker import flask_app
+
+    flask_app.extensions["db"].engine.dispose(close=False)
+    with flask_app.app_context():
+        classifier()
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and getattr(exc, "connection_invalidated", False):
+        return True
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+@shared_task(
+    name=MODERATE_TASK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def moderate_comment(self: Task, comment_id: int, request_id: str | None = None) -> int | None:
+    token = task_request_id.set(request_id)
+    try:
+        with _database().session() as session:
+            try:
+                outcome = moderation_service.moderate_comment(session, comment_id, classifier())
+            except SoftTimeLimitExceeded:
+                session.rollback()
+                moderation_service.mark_error(session, comment_id, "moderation timed out")
+                raise
+            except Exception as exc:
+                session.rollback()
+                if _is_transient(exc):
+                    countdown = min(60, 2 ** self.request.retries)
+                    log.warning("transient error moderating %s, retry in ~%ss: %s",
+                                comment_id, countdown, exc)
+                    raise self.retry(exc=exc, countdown=_jitter(countdown)) from exc
+                log.exception("permanent failure moderating comment %s", comment_id)
+                moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}")
+                raise
+        if outcome.result is not None:
+            log.info("comment %s moderated: %s", comment_id, outcome.result.decision,
+                     extra={"comment_id": comment_id})
+        return outcome.verdict_id
+    finally:
+        task_request_id.reset(token)
+
+
+def _jitter(countdown: float) -> float:
+    import random
+
+    return countdown * (0.5 + random.random())
+
+
+@shared_task(name="moderation.sweep_pending", acks_late=True, max_retries=0,
+             soft_time_limit=60, time_limit=120)
+def sweep_pending() -> int:
+    settings = current_app.extensions["settings"]
+    with _database().session() as session:
+        count = sweeper.sweep(session, min_age_seconds=settings.sweeper_min_age_seconds,
+                              enqueue=enqueue_moderation(current_app))
+    if count:
+        log.info("sweeper re-enqueued %d pending comments", count)
+    return count
