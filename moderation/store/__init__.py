@@ -4,13 +4,14 @@ Importing this package registers every table on :data:`Base.metadata`, which is
 what Alembic and the test fixtures read.
 """
 
-from moderation.store.audit import AuditEvent
+from moderation.store.audit import AuditChainHead, AuditEvent
 from moderation.store.base import Base
 from moderation.store.comments import Comment, Decision, SenderDetails, Verdict
 from moderation.store.sites import ApiKey, Ban, Site
 
 __all__ = [
     "ApiKey",
+    "AuditChainHead",
     "AuditEvent",
     "Ban",
     "Base",

@@ -1,0 +1,125 @@
+"""Append-only, hash-chained audit events.
+
+Each event stores the hash of the previous one, and its own hash covers its
+content plus that link, so editing or deleting any row breaks the chain from
+that row on. :func:`verify_chain` finds the first broken link.
+No code path updates or deletes an ``audit_events`` row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from moderation.store import AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    payload = {
+        "prev_hash": event.prev_hash,
+        "actor": event.actor,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "site_id": event.site_id,
+        "before": event.before,
+        "after": event.after,
+        "request_id": event.request_id,
+        "created_at": event.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str | int | None = None,
+    site_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    request_id: str | None = None,
+) -> AuditEvent:
+    """Append an event in the caller's transaction (the caller commits)."""
+    # Touch the head row first: this takes the write/row lock that orders appends.
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1)
+                    .values(last_hash=AuditChainHead.last_hash))
+    head = session.execute(select(AuditChainHead).where(AuditChainHead.id == 1)).scalar_one()
+    session.refresh(head)
+    event = AuditEvent(
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        site_id=site_id,
+        before=before,
+        after=after,
+        request_id=request_id,
+        created_at=datetime.now(UTC),
+        prev_hash=head.last_hash,
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    session.flush()
+    head.last_hash = event.hash
+    head.last_event_id = event.id
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_broken_id: int | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken_id is None
+
+
+def _events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
+    last_id = 0
+    while True:
+        rows = list(session.scalars(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ))
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+        session.expunge_all()
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the chain from the first event; report the first event that doesn't fit."""
+    previous = GENESIS
+    checked = 0
+    last_id: int | None = None
+    for event in _events(session):
+        if event.prev_hash != previous:
+            return ChainReport(checked, event.id, "its prev_hash does not match the previous event")
+        if event_hash(event) != event.hash:
+            return ChainReport(checked, event.id, "its content does not match its hash")
+        previous = event.hash
+        last_id = event.id
+        checked += 1
+    head = session.get(AuditChainHead, 1)
+    if head is not None and (head.last_hash != previous or head.last_event_id != last_id):
+        return ChainReport(checked, last_id or 0, "events after this one were deleted")
+    return ChainReport(checked, None, None)
