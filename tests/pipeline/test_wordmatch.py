@@ -1,6 +1,7 @@
 """Blocklist word matching across scripts, normalisation forms and whitespace."""
 
 import unicodedata
+from typing import Literal
 
 import pytest
 
@@ -20,10 +21,9 @@ def test_matching_is_case_insensitive_and_reports_the_given_term() -> None:
 
 
 @pytest.mark.parametrize("form", ["NFC", "NFD"])
-def test_latin_accents_match_in_both_normal_forms(form: str) -> None:
+def test_latin_accents_match_in_both_normal_forms(form: Literal["NFC", "NFD"]) -> None:
     text = unicodedata.normalize(form, "Café CAFÉ cafés")
-    for term_form in ("NFC", "NFD"):
-        term = unicodedata.normalize(term_form, "café")
+    for term in (unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")):
         assert _found([term], text) == text.split()[:2]
 
 

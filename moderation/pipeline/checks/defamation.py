@@ -165,7 +165,10 @@ class _Finding:
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        if m.group().startswith(".") and _ABBREVIATIONS.search(text, start, m.start()):
+        # Only the last few characters can hold "Mr", "Dr", …: bounded look-back
+        # keeps this linear on lines made of thousands of dots.
+        lookback = max(start, m.start() - 12)
+        if m.group().startswith(".") and _ABBREVIATIONS.search(text, lookback, m.start()):
             continue
         if m.end() > start:
             yield start, m.end()
@@ -198,9 +201,7 @@ def _assess(text: str, start: int, end: int) -> _Finding | None:
     if not accusations:
         return None
     sentence = text[start:end]
-    asserted = [
-        (s, e) for s, e in accusations if not _NEGATION.search(text[max(start, s - 30) : s])
-    ]
+    asserted = [(s, e) for s, e in accusations if not _NEGATION.search(text[max(start, s - 30) : s])]
     targets = [t for t in _targets(text, start, end) if not any(_overlap(t, a) for a in accusations)]
     if not targets:
         return _Finding(SCORE_NO_TARGET, ())

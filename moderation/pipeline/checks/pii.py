@@ -54,9 +54,7 @@ _INDIAN_PHONE = re.compile(
 _INDIAN_LANDLINE = re.compile(
     _NUM_START + r"(?:(?:\+91|0091)[ \-]?|0)[1-9]\d{1,3}[ \-]\d{3,4}[ \-]?\d{3,4}" + _NUM_END
 )
-_INTL_PHONE = re.compile(
-    r"(?<![\w+])\+(?!91)[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,5}" + _NUM_END
-)
+_INTL_PHONE = re.compile(r"(?<![\w+])\+(?!91)[1-9]\d{0,2}(?:[ .\-]?\(?\d{1,4}\)?){2,5}" + _NUM_END)
 _EMAIL = re.compile(
     r"(?<![\w.%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w\-])"

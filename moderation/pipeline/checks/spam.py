@@ -70,9 +70,7 @@ PROMOTIONAL_PATTERNS: tuple[str, ...] = (
     r"(?:check|visit)\s+(?:out\s+)?my\s+(?:profile|bio|channel)",
     r"subscribe\s+to\s+my\s+(?:channel|youtube)",
 )
-_PROMOTIONAL = re.compile(
-    "|".join(f"(?:{p})" for p in PROMOTIONAL_PATTERNS), re.IGNORECASE
-)
+_PROMOTIONAL = re.compile("|".join(f"(?:{p})" for p in PROMOTIONAL_PATTERNS), re.IGNORECASE)
 
 _TLDS = (
     r"com|in|net|org|info|biz|io|co|me|ly|gl|gd|cc|at|id|xyz|online|site|top|club|"
