@@ -1,0 +1,27 @@
+# Slim, non-root image for the web server, the Celery worker and beat.
+# web:    docker run IMAGE            (gunicorn on :8000)
+# worker: docker run IMAGE celery -A workers.worker worker --pool prefork --concurrency 2
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY moderation ./moderation
+COPY workers ./workers
+COPY models ./models
+COPY migrations ./migrations
+COPY alembic.ini pyproject.toml ./
+
+RUN useradd --create-home --uid 10001 moderation && mkdir -p /app/var && chown moderation /app/var
+USER moderation
+
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
+CMD ["gunicorn", "--workers", "2", "--bind", "0.0.0.0:8000", "--graceful-timeout", "20", "--access-logfile", "-", "moderation.wsgi:app"]

@@ -1,0 +1,44 @@
+"""The pipeline runs the guard, the detectors and the classifier in order."""
+
+from __future__ import annotations
+
+from moderation.pipeline.run import moderate
+from moderation.pipeline.types import CATEGORIES, Span
+from tests.support.fake_classifier import FakeClassifier
+
+
+def test_clean_comment_is_approved_with_every_category_scored() -> None:
+    result = moderate("A thoughtful article, thank you.", classifier=FakeClassifier())
+    assert result.decision == "approved"
+    assert set(result.scores) == set(CATEGORIES)
+    assert result.reasons == ()
+    assert result.model_version == "fake-1"
+
+
+def test_structural_guard_rejects_over_length_text() -> None:
+    result = moderate("x" * 2001, classifier=FakeClassifier())
+    assert result.decision == "rejected"
+    assert "too_long" in {r.code for r in result.reasons}
+
+
+def test_classifier_reason_carries_its_spans() -> None:
+    text = "you idiot"
+    clf = FakeClassifier(scores={"abusive": 0.7, "toxicity": 0.7},
+                         spans=(Span(4, 9, "abusive"),))
+    result = moderate(text, classifier=clf)
+    assert result.decision == "needs_review"
+    (reason,) = [r for r in result.reasons if r.code == "classifier:abusive"]
+    assert [(s.start, s.end) for s in reason.spans] == [(4, 9)]
+    assert text[4:9] == "idiot"
+
+
+def test_toxicity_is_never_below_a_content_category() -> None:
+    clf = FakeClassifier(scores={"threat": 0.8, "toxicity": 0.3})
+    assert moderate("text", classifier=clf).scores["toxicity"] == 0.8
+
+
+def test_personal_data_rejects() -> None:
+    result = moderate("Call me on 98765 43210", classifier=FakeClassifier())
+    assert result.decision == "rejected"
+    assert "personal_information:phone_number" in {r.code for r in result.reasons}
+    assert result.scores["personal_information"] == 1.0

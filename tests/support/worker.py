@@ -1,0 +1,58 @@
+"""Run a real Celery worker process (prefork pool) against the test's database and Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        MODERATION_SECRET_KEY="test-secret-key-0123456789",
+        MODERATION_ENV="test",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def start_worker(
+    database_url: str, redis_url: str, log_path: Path, *, concurrency: int = 1,
+    beat: bool = False, **extra: str,
+) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "--pool", "prefork",
+            "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-gossip",
+            "--without-mingle", "--without-heartbeat"]
+    if beat:
+        args += ["--beat", "--schedule", str(log_path.parent / "celerybeat-schedule")]
+    log = log_path.open("wb")
+    return subprocess.Popen(args, cwd=ROOT, env=worker_env(database_url, redis_url, **extra),
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop_worker(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
