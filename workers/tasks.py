@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from typing import Any
 
 from celery import Task, shared_task
@@ -22,6 +23,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from moderation.classifier import load_classifier
 from moderation.logs import task_request_id
+from moderation.metrics import (
+    CATEGORY_FLAGS,
+    CLASSIFIER_LATENCY,
+    SWEPT,
+    TASK_DURATION,
+    TASK_RETRIES,
+    VERDICTS,
+)
 from moderation.queue import MODERATE_TASK, enqueue_moderation
 from moderation.services import moderation as moderation_service
 from moderation.services import sweeper
@@ -75,6 +84,8 @@ def _is_transient(exc: BaseException) -> bool:
 )
 def moderate_comment(self: Task, comment_id: int, request_id: str | None = None) -> int | None:
     token = task_request_id.set(request_id)
+    started = time.perf_counter()
+    outcome_label = "error"
     try:
         with _database().session() as session:
             try:
@@ -86,6 +97,8 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
             except Exception as exc:
                 session.rollback()
                 if _is_transient(exc):
+                    outcome_label = "retry"
+                    TASK_RETRIES.labels(MODERATE_TASK).inc()
                     countdown = min(60, 2 ** self.request.retries)
                     log.warning("transient error moderating %s, retry in ~%ss: %s",
                                 comment_id, countdown, exc)
@@ -93,12 +106,24 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                 log.exception("permanent failure moderating comment %s", comment_id)
                 moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}")
                 raise
+        outcome_label = "ok" if outcome.result is not None else "noop"
         if outcome.result is not None:
+            _observe_verdict(outcome)
             log.info("comment %s moderated: %s", comment_id, outcome.result.decision,
                      extra={"comment_id": comment_id})
         return outcome.verdict_id
     finally:
+        TASK_DURATION.labels(MODERATE_TASK, outcome_label).observe(time.perf_counter() - started)
         task_request_id.reset(token)
+
+
+def _observe_verdict(outcome: moderation_service.Outcome) -> None:
+    assert outcome.result is not None
+    CLASSIFIER_LATENCY.observe(outcome.pipeline_seconds)
+    VERDICTS.labels(outcome.result.decision).inc()
+    for category in {reason.code.split(":")[-1] if reason.code.startswith("classifier:")
+                     else reason.code.split(":")[0] for reason in outcome.result.reasons}:
+        CATEGORY_FLAGS.labels(category).inc()
 
 
 def _jitter(countdown: float) -> float:
@@ -114,6 +139,7 @@ def sweep_pending() -> int:
     with _database().session() as session:
         count = sweeper.sweep(session, min_age_seconds=settings.sweeper_min_age_seconds,
                               enqueue=enqueue_moderation(current_app))
+    SWEPT.inc(count)
     if count:
         log.info("sweeper re-enqueued %d pending comments", count)
     return count

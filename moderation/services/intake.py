@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation.api.schemas import CommentIn
+from moderation.metrics import ENQUEUE_FAILURES
 from moderation.senders import pseudonym
 from moderation.store import Comment, SenderDetails, Site
 
@@ -106,5 +107,6 @@ def submit_comment(
     except Exception:  # the broker is down: the sweeper will pick the comment up
         log.warning("enqueue failed; comment %s stays pending for the sweeper", comment.id,
                     exc_info=True)
+        ENQUEUE_FAILURES.inc()
         enqueued = False
     return Submission(comment, created=True, enqueued=enqueued)

@@ -8,6 +8,7 @@ crash finds nothing to do and writes nothing.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,6 +27,7 @@ class Outcome:
     comment_id: int
     verdict_id: int | None  # None: nothing to do (already moderated, or unknown id)
     result: PipelineResult | None = None
+    pipeline_seconds: float = 0.0
 
 
 def site_policy(site: Site, classifier: ClassifierLike) -> Policy:
@@ -42,8 +44,10 @@ def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLi
         return Outcome(comment_id, None)
     site = session.get(Site, comment.site_id)
     assert site is not None  # foreign key
+    started = time.perf_counter()
     result = moderate(comment.text, title=comment.title, classifier=classifier,
                       policy=site_policy(site, classifier))
+    elapsed = time.perf_counter() - started
     session.rollback()  # end the read transaction before the claiming write
     now = datetime.now(UTC)
     claimed = session.execute(
@@ -67,7 +71,7 @@ def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLi
     )
     session.add(verdict)
     session.commit()
-    return Outcome(comment_id, verdict.id, result)
+    return Outcome(comment_id, verdict.id, result, elapsed)
 
 
 def mark_error(session: Session, comment_id: int, reason: str) -> bool:
