@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -24,6 +25,21 @@ class PostgresServer:
     url: str  # server URL without a database name
     process: subprocess.Popen[bytes] | None
     datadir: Path | None
+    command: list[str] | None = None
+    port: int | None = None
+
+    def halt(self) -> None:
+        """Stop the server (fast shutdown), keeping its data for :meth:`resume`."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)
+
+    def resume(self) -> None:
+        assert self.command is not None and self.port is not None
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, timeout=30)
+        _wait_accepting(self)
 
     def database_url(self, name: str) -> str:
         return f"{self.url}/{name}"
@@ -67,15 +83,14 @@ def start_postgres() -> PostgresServer:
         check=True, capture_output=True,
     )
     port = free_port()
-    process = subprocess.Popen(
-        _as_user([str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
-                  "-k", str(sockets), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                  "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                  "-c", "max_connections=200"]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    command = _as_user([str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
+                        "-k", str(sockets), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                        "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                        "-c", "max_connections=200"])
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, timeout=30)
-    server = PostgresServer(f"postgresql+psycopg://postgres@127.0.0.1:{port}", process, datadir)
+    server = PostgresServer(f"postgresql+psycopg://postgres@127.0.0.1:{port}", process, datadir,
+                            command, port)
     _wait_accepting(server)
     return server
 

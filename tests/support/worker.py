@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -35,8 +36,15 @@ def start_worker(
     if beat:
         args += ["--beat", "--schedule", str(log_path.parent / "celerybeat-schedule")]
     log = log_path.open("wb")
+    # A session of its own, so a test can SIGKILL the whole pool at once.
     return subprocess.Popen(args, cwd=ROOT, env=worker_env(database_url, redis_url, **extra),
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_worker_group(process: subprocess.Popen[bytes]) -> None:
+    """kill -9 the worker's main process and every pool process."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def stop_worker(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
