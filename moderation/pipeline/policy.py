@@ -8,6 +8,11 @@ Rules, in order:
 4. In ``pre`` moderation mode, anything that is not clearly clean (overall
    toxicity at or above ``clean_below``) is held for review too.
 Defamation never rejects on its own: its thresholds have no ``reject`` level.
+
+Site word lists: a ``reject`` word is a hard reason (``blocklist:banned_term``), a
+``review`` word a soft one (``blocklist:watched_term``), and a ``none`` word is
+*informational* (``blocklist:noted_term``): it is recorded with its spans so
+moderators see it highlighted, but it never changes the decision.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from typing import Any, Literal
 
 from moderation.pipeline.structure import DEFAULT_MAX_LENGTH
 from moderation.pipeline.types import CATEGORIES, Decision, Reason
+
+#: Reason codes that are recorded on a verdict but never influence the decision.
+INFORMATIONAL_CODES = frozenset({"blocklist:noted_term"})
+WordAction = Literal["reject", "review", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,25 @@ FALLBACK_THRESHOLDS: dict[str, Thresholds] = {
 
 
 @dataclass(frozen=True, slots=True)
+class WordRule:
+    """A banned or watched word or phrase on a site's word list."""
+
+    term: str
+    action: WordAction = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class Blocklists:
+    """A site's sender blocklists and word lists (active bans are added at run time)."""
+
+    ips: tuple[str, ...] = ()  # addresses or CIDR networks, IPv4 or IPv6
+    emails: tuple[str, ...] = ()
+    email_domains: tuple[str, ...] = ()
+    disposable_domains: bool = False  # also block well-known disposable-mail domains
+    words: tuple[WordRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A site's moderation policy (defaults merged with the site's overrides)."""
 
@@ -48,6 +76,7 @@ class Policy:
     mode: Literal["post", "pre"] = "post"
     clean_below: float = 0.2
     thresholds: Mapping[str, Thresholds] = field(default_factory=lambda: dict(FALLBACK_THRESHOLDS))
+    blocklists: Blocklists = field(default_factory=Blocklists)
 
     def with_thresholds(self, overrides: Mapping[str, Thresholds]) -> Policy:
         merged = dict(self.thresholds)
@@ -71,6 +100,8 @@ def policy_from_dict(data: Mapping[str, Any], *, version: int, base: Policy) -> 
         version=version,
         max_length=int(data.get("max_length", base.max_length)),
         mode=data.get("mode", base.mode),
+        clean_below=float(data.get("clean_below", base.clean_below)),
+        blocklists=blocklists_from_dict(data.get("blocklists") or {}),
     )
     raw = data.get("thresholds") or {}
     overrides = {
@@ -84,7 +115,18 @@ def policy_from_dict(data: Mapping[str, Any], *, version: int, base: Policy) -> 
     return policy.with_thresholds(overrides)
 
 
+def blocklists_from_dict(data: Mapping[str, Any]) -> Blocklists:
+    return Blocklists(
+        ips=tuple(data.get("ips", ())),
+        emails=tuple(data.get("emails", ())),
+        email_domains=tuple(data.get("email_domains", ())),
+        disposable_domains=bool(data.get("disposable_domains", False)),
+        words=tuple(WordRule(str(w["term"]), w.get("action", "reject")) for w in data.get("words", ())),
+    )
+
+
 def decide(scores: Mapping[str, float], reasons: list[Reason], policy: Policy) -> Decision:
+    reasons = [reason for reason in reasons if reason.code not in INFORMATIONAL_CODES]
     if any(reason.hard for reason in reasons):
         return "rejected"
     for name, levels in policy.thresholds.items():

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, word_check
 from moderation.pipeline.policy import Policy, policy_from_dict
 from moderation.pipeline.run import ClassifierLike, PipelineResult, default_policy, moderate
-from moderation.store import Comment, Site, Verdict
+from moderation.pipeline.types import CheckResult
+from moderation.store import Ban, Comment, SenderDetails, Site, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,35 @@ def site_policy(site: Site, classifier: ClassifierLike) -> Policy:
                             base=default_policy(classifier))
 
 
+def active_bans(session: Session, site_id: int, now: datetime | None = None) -> list[BanRule]:
+    now = now or datetime.now(UTC)
+    rows = session.execute(
+        select(Ban.kind, Ban.value).where(
+            Ban.site_id == site_id, Ban.lifted_at.is_(None),
+            or_(Ban.expires_at.is_(None), Ban.expires_at > now))
+    )
+    return [BanRule(kind, value) for kind, value in rows]
+
+
+def site_checks(session: Session, comment: Comment, policy: Policy) -> list[Callable[[str], CheckResult]]:
+    """The site's own rules as extra pipeline checks: word lists, sender blocklists and bans."""
+    details = session.get(SenderDetails, comment.id)
+    facts = SenderFacts(
+        pseudonym=comment.sender_pseudonym,
+        ip=details.ip if details is not None else None,
+        email=details.email if details is not None else None,
+    )
+    checks = [sender_check(facts, policy.blocklists, active_bans(session, comment.site_id))]
+    if policy.blocklists.words:
+        checks.append(word_check(policy.blocklists.words))
+    return checks
+
+
+def reason_codes(result: PipelineResult) -> str:
+    """`` code1 code2 ``: space-padded so a LIKE '% code %' filter matches whole codes."""
+    return " " + " ".join(sorted({reason.code for reason in result.reasons})) + " "
+
+
 def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLike) -> Outcome:
     comment = session.get(Comment, comment_id)
     if comment is None:
@@ -45,8 +77,9 @@ def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLi
     site = session.get(Site, comment.site_id)
     assert site is not None  # foreign key
     started = time.perf_counter()
+    policy = site_policy(site, classifier)
     result = moderate(comment.text, title=comment.title, classifier=classifier,
-                      policy=site_policy(site, classifier))
+                      policy=policy, extra_checks=site_checks(session, comment, policy))
     elapsed = time.perf_counter() - started
     session.rollback()  # end the read transaction before the claiming write
     now = datetime.now(UTC)
@@ -54,7 +87,7 @@ def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLi
         update(Comment)
         .where(Comment.id == comment_id, Comment.status == "pending")
         .values(status=result.decision, toxicity=result.scores["toxicity"], moderated_at=now,
-                updated_at=now)
+                updated_at=now, scores=result.scores, reason_codes=reason_codes(result))
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]

@@ -25,6 +25,11 @@ class Comment(Base):
         Index("ix_comments_site_toxicity", "site_id", "toxicity"),
         Index("ix_comments_pseudonym", "sender_pseudonym"),
         Index("ix_comments_created_at", "created_at"),
+        Index("ix_comments_site_id_id", "site_id", "id"),
+        Index("ix_comments_toxicity_id", "toxicity", "id"),
+        Index("ix_comments_site_toxicity_id", "site_id", "toxicity", "id"),
+        Index("ix_comments_site_article_id", "site_id", "article_id", "id"),
+        Index("ix_comments_pseudonym_id", "sender_pseudonym", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +51,13 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     moderated_at: Mapped[datetime | None]
+    #: Denormalised from the latest verdict: its category scores, and its reason codes
+    #: as `` code1 code2 `` (space-delimited, space-padded) for exact LIKE filtering.
+    scores: Mapped[dict[str, Any] | None]
+    reason_codes: Mapped[str | None] = mapped_column(Text)
+    #: Denormalised from the latest moderator decision (the history is in ``decisions``).
+    last_decision: Mapped[str | None] = mapped_column(String(20))
+    decided_at: Mapped[datetime | None]
 
 
 class SenderDetails(Base):
@@ -71,7 +83,10 @@ class Verdict(Base):
     """One pipeline run's outcome. Append-only: a re-run adds a row."""
 
     __tablename__ = "verdicts"
-    __table_args__ = (Index("ix_verdicts_comment", "comment_id", "id"),)
+    __table_args__ = (
+        Index("ix_verdicts_comment", "comment_id", "id"),
+        Index("ix_verdicts_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
@@ -87,7 +102,10 @@ class Decision(Base):
     """A moderator's decision on a comment. Append-only history."""
 
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_comment", "comment_id", "id"),)
+    __table_args__ = (
+        Index("ix_decisions_comment", "comment_id", "id"),
+        Index("ix_decisions_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
