@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -90,6 +91,11 @@ def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
     """Run web server, Celery worker, beat and (embedded) Redis in the foreground."""
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
+    # One metrics directory shared by every gunicorn and Celery process (see /metrics).
+    metrics_dir = VAR / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir()
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir.resolve()))
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def stop_all(*_args: object) -> None:
