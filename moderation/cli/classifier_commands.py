@@ -1,7 +1,168 @@
-"""``train`` and ``score``: placeholder module, filled in by the classifier work."""
+"""``train`` and ``score``: build the classifier artifact and score a file of comments."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
 import click
 
-COMMANDS: list[click.Command] = []
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Rows scored per chunk: bounds memory whatever the input size.
+CHUNK = 1000
+OUTPUT_COLUMNS = ("id", "toxicity", "abusive", "obscene", "threat", "discriminatory",
+                  "defamatory", "personal_information", "spam", "verdict", "reasons")  # fmt: skip
+
+
+@click.command("train")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=REPO_ROOT.parent / "shared" / "data", show_default="../shared/data",
+              help="Folder with the labelled corpora.")  # fmt: skip
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=REPO_ROOT / "models", show_default="models/",
+              help="Where the artifact, models/LATEST and MODEL_CARD.md are written.")  # fmt: skip
+@click.option("--seed", type=int, default=13, show_default=True)
+def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
+    """Train, validate and write a versioned classifier artifact plus its model card."""
+    if not data_dir.is_dir():
+        raise click.UsageError(f"data folder not found: {data_dir}")
+    from moderation.classifier.training import train
+
+    report = train(data_dir, out_dir, seed=seed, progress=sys.stderr.isatty())
+    art = report["artifact"]
+    click.echo(f"wrote {art['path']} ({art['bytes'] / 1e6:.1f} MB) and {out_dir / 'MODEL_CARD.md'}"
+               f" in {report['training_seconds']:.0f} s")  # fmt: skip
+
+
+def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
+    """Yield (id, text) from CSV (header id,text) or JSON lines; raise naming the bad line."""
+    first = fh.readline()
+    if not first:
+        return
+    if first.lstrip().startswith("{"):
+        lines = _chain_first(first, fh)
+        for lineno, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise click.UsageError(f"{name}: line {lineno}: invalid JSON ({exc.msg})") from None
+            if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("text"), str):
+                raise click.UsageError(
+                    f"{name}: line {lineno}: expected an object with \"id\" and a string \"text\"")
+            yield str(obj["id"]), obj["text"]
+        return
+    reader = csv.reader(_chain_first(first, fh), strict=True)
+    try:
+        header = next(reader)
+        if [h.strip().lower() for h in header] != ["id", "text"]:
+            raise click.UsageError(
+                f"{name}: line 1: expected the CSV header 'id,text' (or JSON lines), got {header}")
+        for row in reader:
+            if len(row) != 2:
+                if not row:
+                    continue
+                raise click.UsageError(
+                    f"{name}: line {reader.line_num}: expected 2 fields (id,text), got {len(row)}")
+            yield row[0], row[1]
+    except csv.Error as exc:
+        raise click.UsageError(f"{name}: line {reader.line_num}: malformed CSV ({exc})") from None
+
+
+def _chain_first(first: str, fh: TextIO) -> Iterator[str]:
+    yield first
+    yield from fh
+
+
+@click.command("score")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False,
+                allow_dash=True, path_type=Path))  # fmt: skip
+@click.option("-o", "--output", "output_path", required=True,
+              type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="CSV to write, one row per input row, in order.")  # fmt: skip
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Artifact to use (default: $MODERATION_MODEL_PATH or models/LATEST).")  # fmt: skip
+def score_command(input_path: Path, output_path: Path, model_path: Path | None) -> None:
+    """Score INPUT (CSV id,text or JSON lines {"id","text"}) with the worker's pipeline."""
+    from tqdm import tqdm
+
+    from moderation.classifier import ArtifactError, load_classifier
+    from moderation.pipeline.run import default_policy, moderate
+
+    try:
+        clf = load_classifier(model_path)
+    except ArtifactError as exc:
+        raise click.ClickException(str(exc)) from None
+    policy = default_policy(clf)
+    name = "<stdin>" if str(input_path) == "-" else str(input_path)
+    in_fh = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")
+             if str(input_path) == "-" else open(input_path, encoding="utf-8", newline=""))  # fmt: skip
+    tmp = None if str(output_path) == "-" else output_path.with_name(output_path.name + ".part")
+    out_fh = sys.stdout if tmp is None else open(tmp, "w", encoding="utf-8", newline="")
+    ok = False
+    try:
+        writer = csv.writer(out_fh)
+        writer.writerow(OUTPUT_COLUMNS)
+        bar = tqdm(unit=" comments", disable=not sys.stderr.isatty(), file=sys.stderr)
+        chunk: list[tuple[str, str]] = []
+        try:
+            for rec in _records(in_fh, name):
+                chunk.append(rec)
+                if len(chunk) >= CHUNK:
+                    _score_chunk(chunk, clf, policy, moderate, writer)
+                    bar.update(len(chunk))
+                    chunk = []
+            _score_chunk(chunk, clf, policy, moderate, writer)
+            bar.update(len(chunk))
+        except UnicodeDecodeError as exc:
+            raise click.UsageError(f"{name}: not UTF-8 text ({exc.reason})") from None
+        finally:
+            bar.close()
+        ok = True
+    finally:
+        if in_fh is not sys.stdin:
+            in_fh.close()
+        if tmp is not None:
+            out_fh.close()
+            if ok:
+                tmp.replace(output_path)
+            else:
+                tmp.unlink(missing_ok=True)
+
+
+class _Precomputed:
+    """Hands ``moderate`` the outputs of one batched classifier call, so the CLI runs the
+    worker's exact pipeline while scoring the classifier in batches."""
+
+    def __init__(self, clf: object, outputs: dict[str, object]) -> None:
+        self._clf = clf
+        self._outputs = outputs
+        self.version = clf.version  # type: ignore[attr-defined]
+        self.thresholds = clf.thresholds  # type: ignore[attr-defined]
+
+    def predict(self, text: str) -> object:
+        out = self._outputs.get(text)
+        return out if out is not None else self._clf.predict(text)  # type: ignore[attr-defined]
+
+
+def _score_chunk(chunk: list[tuple[str, str]], clf: object, policy: object, moderate: object,
+                 writer: object) -> None:  # fmt: skip
+    if not chunk:
+        return
+    texts = [t for _, t in chunk]
+    outputs = dict(zip(texts, clf.predict_batch(texts), strict=True))  # type: ignore[attr-defined]
+    proxy = _Precomputed(clf, outputs)
+    for rid, text in chunk:
+        res = moderate(text, classifier=proxy, policy=policy)  # type: ignore[operator]
+        reasons = json.dumps([r.as_dict() for r in res.reasons], ensure_ascii=False)
+        writer.writerow([rid, *(f"{res.scores[c]:.4f}" for c in OUTPUT_COLUMNS[1:9]),  # type: ignore[attr-defined]
+                         res.decision, reasons])  # fmt: skip
+
+
+COMMANDS: list[click.Command] = [train_command, score_command]

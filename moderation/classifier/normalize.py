@@ -1,0 +1,245 @@
+"""Text normalisation that defeats common obfuscation, with an offset map back to the input.
+
+The classifier sees the *normalised* text; explanations must point at the *original*
+characters. So every step exists twice: a fast form for scoring (``normalize``) and a
+tracked form (``normalize_with_offsets``) that records, for every normalised character,
+the index of the original code point it came from. Both forms share the same tables and
+replacement callbacks, and a property test pins them to the same output.
+
+Steps, in order:
+
+1. per code point: casefold, NFKD, drop combining marks, fold Cyrillic/Greek look-alikes,
+   drop zero-width characters, turn any whitespace/control character into a space;
+2. drop dataset artefacts: URLs, ``@handles``, retweet markers ``rt @…``, HTML entities;
+3. join spaced-out letters (``f u c k``, ``f.u.c.k`` → ``fuck``);
+4. undo leetspeak inside words that contain letters (``@ss``, ``sh1t``, ``a$$``);
+5. punctuation → space (apostrophes and ``*`` censoring stay);
+6. collapse runs of 3+ identical characters to 2 (``fuuuuck`` → ``fuuck``);
+7. collapse whitespace and trim.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import cache
+
+# Look-alikes that NFKD does not fold (it keeps scripts apart). Lower case only: the
+# table is applied after casefolding.
+_CONFUSABLES: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "б": "b", "в": "b", "г": "r", "д": "d", "е": "e", "ё": "e", "з": "3",
+    "и": "u", "й": "u", "к": "k", "л": "n", "м": "m", "н": "h", "о": "o", "п": "n",
+    "р": "p", "с": "c", "т": "t", "у": "y", "ф": "f", "х": "x", "ц": "u", "ч": "4",
+    "ш": "w", "щ": "w", "ъ": "b", "ы": "bi", "ь": "b", "э": "e", "ю": "io", "я": "r",
+    "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ӏ": "l", "ү": "y", "һ": "h",
+    "ԛ": "q", "ԝ": "w", "ɡ": "g",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "θ": "o",
+    "ι": "i", "κ": "k", "λ": "l", "μ": "u", "ν": "v", "ξ": "e", "ο": "o", "π": "n",
+    "ρ": "p", "σ": "o", "ς": "s", "τ": "t", "υ": "u", "φ": "f", "χ": "x", "ψ": "w",
+    "ω": "w",
+    # Latin look-alikes and typographic variants
+    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƒ": "f", "ß": "ss",
+    "æ": "ae", "œ": "oe", "þ": "th", "ð": "d",
+    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
+    "\u00b4": "'", "`": "'",
+}  # fmt: skip
+
+# Invisible characters used to split words ("f\u200buck"); removing them joins the word.
+_INVISIBLE = {0x00AD, 0x034F, 0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0xFEFF}
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
+                       "8": "b", "@": "a", "$": "s"})  # fmt: skip
+
+# Code points whose mapping is computed up front: the BMP plus the supplementary planes
+# holding mathematical alphanumerics and enclosed letters (popular obfuscation).
+_TABLE_LIMIT = 0x20000
+
+
+def _map_char(ch: str) -> str:
+    cp = ord(ch)
+    if cp in _INVISIBLE:
+        return ""
+    if ch.isspace() or unicodedata.category(ch) == "Cc":
+        return " "
+    out = []
+    for c in unicodedata.normalize("NFKD", ch.casefold()):
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me"):
+            continue
+        out.append(_CONFUSABLES.get(c, c))
+    return "".join(out)
+
+
+@cache
+def _char_table() -> dict[int, str]:
+    """code point → replacement, only where the replacement differs (~0.3 s, built once)."""
+    table: dict[int, str] = {}
+    for cp in range(_TABLE_LIMIT):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        mapped = _map_char(ch)
+        if mapped != ch:
+            table[cp] = mapped
+    return table
+
+
+@cache
+def _punct_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x3000):
+        ch = chr(cp)
+        if ch in "'*":
+            continue
+        cat = unicodedata.category(ch)
+        if cat.startswith("P") or cat in ("Sm", "Sk", "Sc"):
+            table[cp] = " "
+    for ch in "\u2026\u2014\u2013\u201c\u201d\u00ab\u00bb":
+        table[ord(ch)] = " "
+    return table
+
+
+def warm_up() -> None:
+    """Build the lookup tables now rather than on the first comment."""
+    _char_table()
+    _punct_table()
+
+
+# A replacement callback returns the replacement as (char, position-in-current-text) pairs,
+# so the tracked form knows where each output character came from.
+Piece = list[tuple[str, int]]
+Repl = Callable[[re.Match[str]], Piece]
+
+_ARTEFACTS = re.compile(
+    r"(?:https?://|www\.)\S+"  # URLs
+    r"|(?<!\w)rt\b(?=\s*[@:])"  # retweet marker
+    r"|(?<![\w@])@(?!ss)\w+"  # @handles (not "@ss", which is leetspeak)
+    r"|&#?[a-z0-9]{2,8};"  # HTML entities (&amp; &#8220;)
+)
+_SPACED = re.compile(r"(?<![\w*])(?:[^\W\d_][ .\-_*·,]{1,2}){2,}[^\W\d_](?![\w*])")
+_LEET_TOKEN = re.compile(
+    r"(?<![\w@$])(?=[0-9@$]*[a-z])(?=[a-z]*[0-9@$])[a-z0-9@$]{3,}(?![\w@$])"
+)
+_NOT_LEET = re.compile(
+    r"\d+(?:st|nd|rd|th|s|k|m|am|pm|x|d|g|mb|gb|kg|km|cm|mm|hr|hrs|yr|yrs|min|mins|ft|lb|lbs|b)"
+)
+_REPEAT = re.compile(r"(.)\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+def _space(m: re.Match[str]) -> Piece:
+    return [(" ", m.start())]
+
+
+def _join_letters(m: re.Match[str]) -> Piece:
+    base = m.start()
+    return [(c, base + i) for i, c in enumerate(m.group()) if c.isalpha()]
+
+
+def _unleet(m: re.Match[str]) -> Piece:
+    tok = m.group()
+    if not _NOT_LEET.fullmatch(tok):
+        digits = sum(c.isdigit() for c in tok)
+        if digits * 2 <= len(tok):
+            tok = tok.translate(_LEET)
+    base = m.start()
+    return [(c, base + i) for i, c in enumerate(tok)]
+
+
+def _two(m: re.Match[str]) -> Piece:
+    c = m.group(1)
+    return [(c, m.start()), (c, m.start() + 1)]
+
+
+_STEPS: tuple[tuple[re.Pattern[str], Repl], ...] = (
+    (_ARTEFACTS, _space),
+    (_SPACED, _join_letters),
+    (_LEET_TOKEN, _unleet),
+)
+_LATE_STEPS: tuple[tuple[re.Pattern[str], Repl], ...] = (
+    (_REPEAT, _two),
+    (_SPACES, _space),
+)
+
+
+def _fast(pattern: re.Pattern[str], repl: Repl, text: str) -> str:
+    return pattern.sub(lambda m: "".join(c for c, _ in repl(m)), text)
+
+
+def _tracked(
+    pattern: re.Pattern[str], repl: Repl, text: str, offs: list[int]
+) -> tuple[str, list[int]]:
+    out: list[str] = []
+    out_offs: list[int] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(text[pos : m.start()])
+        out_offs.extend(offs[pos : m.start()])
+        for c, p in repl(m):
+            out.append(c)
+            out_offs.append(offs[p])
+        pos = m.end()
+    out.append(text[pos:])
+    out_offs.extend(offs[pos:])
+    return "".join(out), out_offs
+
+
+def normalize(text: str) -> str:
+    """The normalised form the features are computed on."""
+    text = text.translate(_char_table())
+    for pattern, repl in _STEPS:
+        text = _fast(pattern, repl, text)
+    text = text.translate(_punct_table())
+    for pattern, repl in _LATE_STEPS:
+        text = _fast(pattern, repl, text)
+    return text.strip()
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``normalize(text)`` plus, per output character, the index of its source code point."""
+    table = _char_table()
+    chars: list[str] = []
+    offs: list[int] = []
+    for i, ch in enumerate(text):
+        mapped = table.get(ord(ch), ch)
+        chars.append(mapped)
+        offs.extend([i] * len(mapped))
+    cur = "".join(chars)
+    for pattern, repl in _STEPS:
+        cur, offs = _tracked(pattern, repl, cur, offs)
+    cur = cur.translate(_punct_table())  # one-to-one: offsets unchanged
+    for pattern, repl in _LATE_STEPS:
+        cur, offs = _tracked(pattern, repl, cur, offs)
+    left = len(cur) - len(cur.lstrip())
+    stripped = cur.strip()
+    return stripped, offs[left : left + len(stripped)]
+
+
+def _is_attached(ch: str) -> bool:
+    """Characters that belong to the preceding one: combining marks, ZWJ, selectors, skin tones."""
+    cp = ord(ch)
+    return (
+        unicodedata.combining(ch) != 0
+        or unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        or cp in (0x200D, 0xFE0E, 0xFE0F)
+        or 0x1F3FB <= cp <= 0x1F3FF
+    )
+
+
+def to_original(original: str, offsets: list[int], start: int, end: int) -> tuple[int, int]:
+    """Map ``[start, end)`` in the normalised text to ``[start, end)`` in ``original``.
+
+    The end is widened over characters that were folded away but belong to the last
+    matched one (combining accents, emoji modifiers, a collapsed run ``ooooo``), so a
+    span never cuts a grapheme or a word in half.
+    """
+    o_start = offsets[start]
+    o_end = offsets[end - 1] + 1
+    n = len(original)
+    while o_end < n and (
+        _is_attached(original[o_end]) or original[o_end] == original[o_end - 1]
+    ):
+        o_end += 1
+    return o_start, o_end
