@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     #: Retry-After (seconds) sent with 503 answers while a dependency is down.
     retry_after_seconds: int = Field(default=5, ge=1)
     log_json: bool = True
+    #: Lawful disclosure and retention (see README, "Lawful requests and retention").
+    #: Sender personal data older than this many days is anonymised, unless held.
+    retention_days: int = Field(default=180, ge=1)
+    #: A second compliance key must approve an export before it can be downloaded.
+    #: On by default everywhere; MODERATION_TWO_PERSON_RULE=false turns it off.
+    two_person_rule: bool = True
+    #: Where export files are written (server-side; never served except via the API).
+    export_dir: str = "var/exports"
+    #: A case's due_at defaults to received_at plus this many hours (IT Rules 2021: 72).
+    disclosure_default_due_hours: int = Field(default=72, ge=1)
+    #: Open cases due within this many hours are listed as due soon.
+    disclosure_due_soon_hours: int = Field(default=24, ge=1)
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

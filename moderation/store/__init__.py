@@ -7,6 +7,7 @@ what Alembic and the test fixtures read.
 from moderation.store.audit import AuditChainHead, AuditEvent
 from moderation.store.base import Base
 from moderation.store.comments import Comment, Decision, SenderDetails, Verdict
+from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
 from moderation.store.sites import ApiKey, Ban, Site
 
 __all__ = [
@@ -17,6 +18,10 @@ __all__ = [
     "Base",
     "Comment",
     "Decision",
+    "DisclosureRequest",
+    "Export",
+    "ExportApproval",
+    "LegalHold",
     "SenderDetails",
     "Site",
     "Verdict",

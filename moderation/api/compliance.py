@@ -1,0 +1,232 @@
+"""``/v1/compliance``: disclosure cases, exports with two-person approval, legal holds.
+
+Every endpoint needs a ``compliance`` key. A key scoped to a site sees only that
+site's cases, exports and holds (404 for anything else).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, request, send_file
+
+from moderation.api.auth import current_key, require_role
+from moderation.api.compliance_schemas import CaseIn, ExportIn, HoldIn, ScopeIn, parse_body
+from moderation.api.context import db_session, request_id, settings
+from moderation.errors import ApiError, error_response
+from moderation.services import disclosure, exports, holds, sender_records
+from moderation.services.access import (
+    Actor,
+    ComplianceError,
+    Conflict,
+    Corrupted,
+    Invalid,
+    NotFound,
+    Refused,
+)
+from moderation.services.scopes import Scope, build_scope
+from moderation.services.sender_records import iso
+from moderation.store import DisclosureRequest, LegalHold
+
+bp = Blueprint("compliance", __name__, url_prefix="/v1/compliance")
+
+_STATUS = {NotFound: 404, Refused: 403, Conflict: 409, Invalid: 422, Corrupted: 500}
+
+
+@bp.errorhandler(ComplianceError)
+def _service_error(error: ComplianceError) -> Response:
+    status = next((code for cls, code in _STATUS.items() if isinstance(error, cls)), 400)
+    return error_response(ApiError(status, error.code, error.message, error.details))
+
+
+def _actor() -> Actor:
+    return Actor.from_key(current_key())
+
+
+def _scope(scope: ScopeIn, actor: Actor) -> Scope:
+    return build_scope(db_session(), actor, site=scope.site, comment_ids=scope.comment_ids,
+                       article_id=scope.article_id, sender_email=scope.sender_email,
+                       sender_ip=scope.sender_ip, since=scope.since, until=scope.until)
+
+
+def _case_body(case: DisclosureRequest) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "status": case.status,
+        "due_state": disclosure.due_state(case, within_hours=settings().disclosure_due_soon_hours),
+        "authority": case.authority,
+        "legal_reference": case.legal_reference,
+        "legal_basis": case.legal_basis,
+        "received_at": iso(case.received_at),
+        "due_at": iso(case.due_at),
+        "scope": case.scope,
+        "site_id": case.site_id,
+        "notes": case.notes,
+        "created_by": case.created_by,
+        "created_at": iso(case.created_at),
+        "closed_at": iso(case.closed_at),
+        "links": {"self": f"/v1/compliance/requests/{case.id}",
+                  "exports": f"/v1/compliance/requests/{case.id}/exports"},
+    }
+
+
+def _export_body(export_id: int) -> dict[str, Any]:
+    session = db_session()
+    export = exports.visible_export(session, export_id, _actor())
+    body = exports.describe(session, export)
+    body["links"] = {"self": f"/v1/compliance/exports/{export.id}",
+                     "approve": f"/v1/compliance/exports/{export.id}/approve",
+                     "file": f"/v1/compliance/exports/{export.id}/file"}
+    return body
+
+
+def _hold_body(hold: LegalHold) -> dict[str, Any]:
+    return {
+        "id": hold.id,
+        "active": holds.is_active(hold, datetime.now(UTC)),
+        "reference": hold.reference,
+        "scope": hold.scope,
+        "site_id": hold.site_id,
+        "notes": hold.notes,
+        "expires_at": iso(hold.expires_at),
+        "released_at": iso(hold.released_at),
+        "created_by": hold.created_by,
+        "created_at": iso(hold.created_at),
+        "links": {"self": f"/v1/compliance/holds/{hold.id}",
+                  "release": f"/v1/compliance/holds/{hold.id}/release"},
+    }
+
+
+# -- disclosure cases -------------------------------------------------------------------
+
+@bp.post("/requests")
+@require_role("compliance")
+def create_request() -> tuple[dict[str, Any], int, dict[str, str]]:
+    body = parse_body(CaseIn, request.get_data(cache=False))
+    actor = _actor()
+    case_input = disclosure.CaseInput(
+        authority=body.authority, legal_reference=body.legal_reference, legal_basis=body.legal_basis,
+        received_at=body.received_at or datetime.now(UTC), due_at=body.due_at, notes=body.notes)
+    case = disclosure.create_request(
+        db_session(), case_input, _scope(body.scope, actor), actor,
+        default_due_hours=settings().disclosure_default_due_hours, request_id=request_id())
+    payload = _case_body(case)
+    return payload, 201, {"Location": payload["links"]["self"]}
+
+
+@bp.get("/requests")
+@require_role("compliance")
+def list_requests() -> dict[str, Any]:
+    status = request.args.get("status")
+    if status not in (None, "open", "exported", "closed"):
+        raise ApiError(422, "validation_error", "The request is invalid.", [
+            {"field": "query.status", "code": "invalid", "message": "Use open, exported or closed."}])
+    cases = disclosure.list_requests(db_session(), _actor(), status=status)
+    return {"requests": [_case_body(case) for case in cases]}
+
+
+@bp.get("/requests/due")
+@require_role("compliance")
+def due_requests() -> dict[str, Any]:
+    """Open cases that are overdue or due within the due-soon window, soonest first."""
+    hours = settings().disclosure_due_soon_hours
+    cases = disclosure.due_requests(db_session(), _actor(), within_hours=hours)
+    return {"due_soon_hours": hours, "requests": [_case_body(case) for case in cases]}
+
+
+@bp.get("/requests/<int:case_id>")
+@require_role("compliance")
+def get_request(case_id: int) -> dict[str, Any]:
+    return _case_body(disclosure.visible_request(db_session(), case_id, _actor()))
+
+
+@bp.post("/requests/<int:case_id>/close")
+@require_role("compliance")
+def close_request(case_id: int) -> dict[str, Any]:
+    case = disclosure.close_request(db_session(), case_id, _actor(), request_id_header=request_id())
+    return _case_body(case)
+
+
+# -- exports ----------------------------------------------------------------------------
+
+@bp.post("/requests/<int:case_id>/exports")
+@require_role("compliance")
+def create_export(case_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    body = parse_body(ExportIn, request.get_data(cache=False), allow_empty=True)
+    options = exports.ExportOptions(export_dir=settings().export_dir,
+                                    two_person_rule=settings().two_person_rule)
+    export = exports.create_export(db_session(), case_id, body.format, _actor(), options,
+                                   request_id=request_id())
+    payload = _export_body(export.id)
+    return payload, 201, {"Location": payload["links"]["self"]}
+
+
+@bp.get("/exports/<int:export_id>")
+@require_role("compliance")
+def get_export(export_id: int) -> dict[str, Any]:
+    return _export_body(export_id)
+
+
+@bp.post("/exports/<int:export_id>/approve")
+@require_role("compliance")
+def approve_export(export_id: int) -> dict[str, Any]:
+    exports.approve_export(db_session(), export_id, _actor(), request_id=request_id())
+    return _export_body(export_id)
+
+
+@bp.get("/exports/<int:export_id>/file")
+@require_role("compliance")
+def download_export(export_id: int) -> Response:
+    export, path = exports.open_download(db_session(), export_id, _actor(), settings().export_dir,
+                                         request_id=request_id())
+    mimetype = "text/csv" if export.format == "csv" else "application/json"
+    response = send_file(path.resolve(), mimetype=mimetype, as_attachment=True,
+                         download_name=f"disclosure-{export.request_id}-export-{export.id}.{export.format}",
+                         etag=export.sha256, max_age=0)
+    response.headers["X-Content-SHA256"] = export.sha256
+    response.headers["X-Record-Count"] = str(export.record_count)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- full sender details of one comment -------------------------------------------------
+
+@bp.get("/comments/<int:comment_id>/sender")
+@require_role("compliance")
+def view_sender(comment_id: int) -> dict[str, Any]:
+    return sender_records.view_sender(db_session(), comment_id, _actor(), request_id=request_id())
+
+
+# -- legal holds ------------------------------------------------------------------------
+
+@bp.post("/holds")
+@require_role("compliance")
+def create_hold() -> tuple[dict[str, Any], int, dict[str, str]]:
+    body = parse_body(HoldIn, request.get_data(cache=False))
+    actor = _actor()
+    hold = holds.create_hold(db_session(), scope=_scope(body.scope, actor), reference=body.reference,
+                             notes=body.notes, expires_at=body.expires_at, actor=actor,
+                             request_id=request_id())
+    payload = _hold_body(hold)
+    return payload, 201, {"Location": payload["links"]["self"]}
+
+
+@bp.get("/holds")
+@require_role("compliance")
+def list_holds() -> dict[str, Any]:
+    include_inactive = request.args.get("all", "").lower() in ("1", "true", "yes")
+    found = holds.list_holds(db_session(), _actor(), include_inactive=include_inactive)
+    return {"holds": [_hold_body(hold) for hold in found]}
+
+
+@bp.get("/holds/<int:hold_id>")
+@require_role("compliance")
+def get_hold(hold_id: int) -> dict[str, Any]:
+    return _hold_body(holds.visible_hold(db_session(), hold_id, _actor()))
+
+
+@bp.post("/holds/<int:hold_id>/release")
+@require_role("compliance")
+def release_hold(hold_id: int) -> dict[str, Any]:
+    return _hold_body(holds.release_hold(db_session(), hold_id, _actor(), request_id=request_id()))

@@ -1,0 +1,117 @@
+"""Disclosure cases: a lawful order for sender details, its deadline and its lifecycle.
+
+open → exported (the first export was produced) → closed. A case that isn't
+closed holds its scope (see :mod:`moderation.services.holds`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation import audit
+from moderation.services.access import Actor, Conflict, Invalid, NotFound
+from moderation.services.scopes import Scope
+from moderation.store import DisclosureRequest
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    authority: str
+    legal_reference: str
+    legal_basis: str
+    received_at: datetime
+    due_at: datetime | None
+    notes: str
+
+
+def create_request(
+    session: Session,
+    case: CaseInput,
+    scope: Scope,
+    actor: Actor,
+    *,
+    default_due_hours: int,
+    request_id: str | None = None,
+) -> DisclosureRequest:
+    due_at = case.due_at or case.received_at + timedelta(hours=default_due_hours)
+    if due_at <= case.received_at:
+        raise Invalid("The request is invalid.", details=[
+            {"field": "due_at", "code": "before_received", "message": "due_at must be after received_at."}])
+    request = DisclosureRequest(
+        site_id=scope.site_id, authority=case.authority, legal_reference=case.legal_reference,
+        legal_basis=case.legal_basis, received_at=case.received_at, due_at=due_at,
+        scope=scope.to_json(), notes=case.notes, status="open",
+        created_by_key_id=actor.key_id, created_by=actor.label,
+    )
+    session.add(request)
+    session.flush()
+    audit.record(session, actor=actor.label, action="compliance.request.create",
+                 target_type="disclosure_request", target_id=request.id, site_id=request.site_id,
+                 after={"authority": case.authority, "legal_reference": case.legal_reference,
+                        "due_at": due_at.isoformat(), "scope": request.scope},
+                 request_id=request_id)
+    session.commit()
+    return request
+
+
+def visible_request(session: Session, request_id: int, actor: Actor) -> DisclosureRequest:
+    """The case, if ``actor`` may see it; NotFound otherwise (tenant isolation)."""
+    request = session.get(DisclosureRequest, request_id)
+    if request is None or not actor.may_see(request.site_id):
+        raise NotFound("No such disclosure request.")
+    return request
+
+
+def list_requests(session: Session, actor: Actor, *, status: str | None = None,
+                  limit: int = 100) -> list[DisclosureRequest]:
+    query = select(DisclosureRequest).order_by(DisclosureRequest.id.desc()).limit(limit)
+    if actor.is_scoped:
+        query = query.where(DisclosureRequest.site_id == actor.site_id)
+    if status is not None:
+        query = query.where(DisclosureRequest.status == status)
+    return list(session.scalars(query))
+
+
+def due_requests(session: Session, actor: Actor, *, within_hours: int,
+                 now: datetime | None = None) -> list[DisclosureRequest]:
+    """Cases not yet answered (status open) that are overdue or due within ``within_hours``."""
+    now = now or datetime.now(UTC)
+    query = (select(DisclosureRequest)
+             .where(DisclosureRequest.status == "open",
+                    DisclosureRequest.due_at <= now + timedelta(hours=within_hours))
+             .order_by(DisclosureRequest.due_at, DisclosureRequest.id))
+    if actor.is_scoped:
+        query = query.where(DisclosureRequest.site_id == actor.site_id)
+    return list(session.scalars(query))
+
+
+def due_state(request: DisclosureRequest, *, within_hours: int, now: datetime | None = None) -> str:
+    """``answered`` once exported or closed, else ``overdue``, ``due_soon`` or ``on_track``."""
+    now = now or datetime.now(UTC)
+    if request.status != "open":
+        return "answered"
+    if request.due_at <= now:
+        return "overdue"
+    if request.due_at <= now + timedelta(hours=within_hours):
+        return "due_soon"
+    return "on_track"
+
+
+def close_request(session: Session, request_id: int, actor: Actor, *,
+                  request_id_header: str | None = None) -> DisclosureRequest:
+    """Close a case; this also ends the hold it implied."""
+    request = visible_request(session, request_id, actor)
+    if request.status == "closed":
+        raise Conflict("The disclosure request is already closed.")
+    before = request.status
+    request.status = "closed"
+    request.closed_at = datetime.now(UTC)
+    audit.record(session, actor=actor.label, action="compliance.request.close",
+                 target_type="disclosure_request", target_id=request.id, site_id=request.site_id,
+                 before={"status": before}, after={"status": "closed"}, request_id=request_id_header)
+    session.commit()
+    return request
