@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from moderation.api import comments, compliance, health, metrics
+    from moderation.api import comments, compliance, health, metrics, openapi
 
     metrics.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(compliance.bp)

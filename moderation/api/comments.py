@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from moderation.api.auth import current_key, require_role
 from moderation.api.context import db_session, request_id, settings
-from moderation.api.schemas import parse_comment, parse_idempotency_key
+from moderation.api.openapi import (
+    AUTHENTICATED_ERRORS,
+    error_responses,
+    json_response,
+    schema_ref,
+)
+from moderation.api.schemas import CommentIn, parse_comment, parse_idempotency_key
 from moderation.errors import ApiError, not_found
 from moderation.queue import enqueue_moderation
 from moderation.services.intake import submit_comment
@@ -105,3 +111,80 @@ def get_comment(comment_id: int) -> dict[str, Any]:
     if verdict is not None:
         body["verdict"] = verdict_body(verdict)
     return body
+
+
+SPAN_SCHEMA = {
+    "type": "object",
+    "required": ["start", "end", "category"],
+    "properties": {"start": {"type": "integer", "minimum": 0},
+                   "end": {"type": "integer", "minimum": 0},
+                   "category": {"type": "string"}},
+}
+REASON_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message", "spans"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                   "spans": {"type": "array", "items": SPAN_SCHEMA}},
+}
+VERDICT_SCHEMA = {
+    "type": "object",
+    "required": ["decision", "categories", "reasons", "spans", "model_version", "decided_at"],
+    "properties": {
+        "decision": {"type": "string", "enum": ["approved", "rejected", "needs_review"]},
+        "categories": {"type": "object",
+                       "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+        "reasons": {"type": "array", "items": REASON_SCHEMA},
+        "spans": {"type": "array", "items": SPAN_SCHEMA},
+        "model_version": {"type": "string"},
+        "policy_version": {"type": "integer"},
+        "decided_at": {"type": "string", "format": "date-time"},
+    },
+}
+STATUS_ENUM = ["pending", "approved", "rejected", "needs_review", "error"]
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "required": ["id", "status", "links"],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": STATUS_ENUM},
+        "links": {"type": "object", "properties": {"self": {"type": "string"}}},
+    },
+}
+COMMENT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "status", "links", "article_id", "created_at", "verdict"],
+    "properties": {
+        **SUMMARY_SCHEMA["properties"],  # type: ignore[dict-item]
+        "article_id": {"type": "string"},
+        "external_id": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "error": {"type": ["string", "null"]},
+        "verdict": {"oneOf": [VERDICT_SCHEMA, {"type": "null"}]},
+    },
+}
+
+
+OPENAPI_MODELS = (CommentIn,)
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/v1/comments": {"post": {
+        "summary": "Submit a reader's comment for moderation (role: site)",
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": schema_ref(CommentIn)}}},
+        "responses": {
+            "202": json_response("Accepted and committed; moderation is queued", SUMMARY_SCHEMA),
+            "200": json_response("A retry: the original comment", SUMMARY_SCHEMA),
+            **error_responses(*AUTHENTICATED_ERRORS, 422),
+        },
+    }},
+    "/v1/comments/{comment_id}": {"get": {
+        "summary": "A comment's status and verdict (site: own comments only)",
+        "parameters": [{"name": "comment_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 0}}],
+        "responses": {
+            "200": json_response("The comment and its latest verdict", COMMENT_SCHEMA),
+            **error_responses(*AUTHENTICATED_ERRORS, 404),
+        },
+    }},
+}

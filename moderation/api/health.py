@@ -35,3 +35,32 @@ def readyz() -> tuple[dict[str, Any], int]:
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
     return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+
+
+_READY_SCHEMA = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ready", "unavailable"]},
+        "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/healthz": {"get": {
+        "summary": "Liveness: the process is up",
+        "security": [],
+        "responses": {"200": {"description": "Alive", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"status": {"type": "string"}}}}}}},
+    }},
+    "/readyz": {"get": {
+        "summary": "Readiness: the database and Redis answer",
+        "security": [],
+        "responses": {
+            "200": {"description": "Ready",
+                    "content": {"application/json": {"schema": _READY_SCHEMA}}},
+            "503": {"description": "A dependency is down",
+                    "content": {"application/json": {"schema": _READY_SCHEMA}}},
+        },
+    }},
+}

@@ -80,3 +80,13 @@ def init_app(app: Flask) -> None:
             HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
         return response
 
+
+
+OPENAPI_PATHS = {
+    "/metrics": {"get": {
+        "summary": "Prometheus metrics (text exposition format)",
+        "security": [],
+        "responses": {"200": {"description": "Metrics",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    }},
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -11,6 +12,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -27,14 +29,26 @@ def _no_nul(value: str) -> str:
     return value
 
 
+#: Whitespace as JSON Schema (ECMA-262) regexes define it, so schema and code agree.
+WHITESPACE = " \\t\\n\\r\\f\\v\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+_BLANK = re.compile(f"[{WHITESPACE}]*")
+
+
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if _BLANK.fullmatch(value):
         raise ValueError("must not be empty")
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
-RequiredText = Annotated[str, AfterValidator(_no_nul), AfterValidator(_not_blank)]
+#: JSON-Schema spellings of the validators, so the OpenAPI document tells the truth.
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK_NO_NUL = f"^[^\\u0000]*[^{WHITESPACE}\\u0000][^\\u0000]*$"
+
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
+RequiredText = Annotated[
+    str, AfterValidator(_no_nul), AfterValidator(_not_blank),
+    Field(json_schema_extra={"pattern": NOT_BLANK_NO_NUL}),
+]
 ShortId = Annotated[RequiredText, StringConstraints(max_length=200)]
 
 
@@ -58,11 +72,13 @@ class Strict(BaseModel):
 
 class Author(Strict):
     name: Annotated[RequiredText, StringConstraints(max_length=200)]
-    email: Annotated[RequiredText, StringConstraints(max_length=320), AfterValidator(_valid_email)]
+    email: Annotated[RequiredText, StringConstraints(max_length=320), AfterValidator(_valid_email),
+                     Field(json_schema_extra={"format": "email"})]
 
 
 class Sender(Strict):
-    ip: Annotated[RequiredText, StringConstraints(max_length=64), AfterValidator(_valid_ip)]
+    ip: Annotated[RequiredText, StringConstraints(max_length=64), AfterValidator(_valid_ip),
+                  Field(json_schema_extra={"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]})]
     user_agent: Annotated[Text, StringConstraints(max_length=1000)] | None = None
 
 
@@ -71,7 +87,8 @@ class CommentIn(Strict):
 
     article_id: ShortId
     title: Annotated[RequiredText, StringConstraints(max_length=300)]
-    comment: RequiredText
+    #: Schema maxLength counts code points, which is never fewer than the NFC count.
+    comment: Annotated[RequiredText, Field(json_schema_extra={"maxLength": DEFAULT_MAX_LENGTH})]
     author: Author
     sender: Sender
     article_url: Annotated[Text, StringConstraints(max_length=2000)] | None = None
