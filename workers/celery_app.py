@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 from moderation.settings import Settings
@@ -39,6 +40,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "sweep-pending": {
                 "task": "moderation.sweep_pending",
                 "schedule": timedelta(seconds=settings.sweeper_interval_seconds),
+            },
+            # Daily: anonymise sender details past MODERATION_RETENTION_DAYS, skipping holds.
+            "retention-purge": {
+                "task": "moderation.retention_run",
+                "schedule": crontab(minute=17, hour=3),
             },
         },
     }

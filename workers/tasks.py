@@ -33,7 +33,8 @@ from moderation.metrics import (
 )
 from moderation.queue import MODERATE_TASK, enqueue_moderation
 from moderation.services import moderation as moderation_service
-from moderation.services import sweeper
+from moderation.services import retention, sweeper
+from moderation.services.access import SYSTEM_RETENTION
 from moderation.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -143,3 +144,20 @@ def sweep_pending() -> int:
     if count:
         log.info("sweeper re-enqueued %d pending comments", count)
     return count
+
+
+@shared_task(name="moderation.retention_run", bind=True, acks_late=True, reject_on_worker_lost=True,
+             max_retries=3, soft_time_limit=1800, time_limit=2400)
+def retention_run(self: Task) -> dict[str, int]:
+    """Anonymise expired sender details (idempotent: a rerun finds nothing left to erase)."""
+    settings = current_app.extensions["settings"]
+    try:
+        with _database().session() as session:
+            report = retention.run_retention(session, retention_days=settings.retention_days,
+                                             actor=SYSTEM_RETENTION)
+    except Exception as exc:
+        if _is_transient(exc):
+            raise self.retry(exc=exc, countdown=_jitter(min(600, 30 * 2 ** self.request.retries))) from exc
+        raise
+    log.info("retention erased %d sender records, kept %d under hold", report.erased, report.skipped_held)
+    return {"erased": report.erased, "skipped_held": report.skipped_held}

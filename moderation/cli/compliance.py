@@ -1,0 +1,234 @@
+"""Compliance commands: ``compliance …`` (exports), ``retention run``, ``senders erase``, ``audit verify``.
+
+``compliance`` subcommands act as a compliance API key (``--key`` or
+``MODERATION_COMPLIANCE_KEY``) under exactly the API's rules: site scoping,
+the two-person rule and auditing. The others are operator commands, audited
+with the operating-system user as the actor.
+"""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation import audit as audit_log
+from moderation import keys as key_service
+from moderation.services import disclosure, exports, retention
+from moderation.services.access import Actor, ComplianceError
+from moderation.services.scopes import Scope
+from moderation.services.sender_records import count_candidates, iso
+from moderation.settings import Settings, load_settings
+from moderation.store import Site
+from moderation.store.database import Database
+
+KEY_ENV = "MODERATION_COMPLIANCE_KEY"
+key_option = click.option("--key", "token", envvar=KEY_ENV, required=True, show_envvar=True,
+                          help="A compliance API key to act as.")
+
+
+def _setup() -> tuple[Settings, Database]:
+    settings = load_settings()
+    return settings, Database(settings.database_url)
+
+
+def _operator() -> Actor:
+    return Actor(label=f"cli:{getpass.getuser()}")
+
+
+def _compliance_actor(db: Database, token: str) -> Actor:
+    with db.session() as session:
+        key = key_service.find_active_key(session, token.strip())
+        if key is None or key.role != "compliance":
+            raise click.ClickException("the key is unknown, revoked or not a compliance key")
+        return Actor.from_key(key)
+
+
+def _fail(error: ComplianceError) -> click.ClickException:
+    return click.ClickException(error.message)
+
+
+@click.group("compliance")
+def compliance() -> None:
+    """Lawful disclosure: export, approve, download and verify case exports."""
+
+
+@compliance.command("export")
+@click.option("--request", "case_id", type=int, required=True, help="The disclosure request id.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the file once it may be downloaded.")
+@key_option
+def export_command(case_id: int, fmt: str, output: Path, token: str) -> None:
+    """Produce a case's export (stored server-side, with its SHA-256), showing progress.
+
+    With the two-person rule on, OUTPUT is written by ``compliance download``
+    once a second compliance key has approved the export.
+    """
+    settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    options = exports.ExportOptions(export_dir=settings.export_dir,
+                                    two_person_rule=settings.two_person_rule)
+    with db.session() as session:
+        try:
+            case = disclosure.visible_request(session, case_id, actor)
+            total = count_candidates(session, Scope.from_json(case.scope, case.site_id))
+            with click.progressbar(length=total, label=f"exporting request {case_id}",
+                                   file=sys.stderr, show_pos=True) as bar:
+                export = exports.create_export(session, case_id, fmt, actor, options,
+                                               progress=bar.update)
+        except ComplianceError as exc:
+            raise _fail(exc) from None
+        click.echo(f"export {export.id}: {export.record_count} records, sha256 {export.sha256}")
+        if export.status != "ready":
+            click.echo(f"awaiting approval by a second compliance key: "
+                       f"python -m moderation compliance approve --export {export.id}, then "
+                       f"python -m moderation compliance download --export {export.id} -o {output}")
+            return
+        _download(session, export.id, actor, settings, output)
+
+
+def _download(session: Session, export_id: int, actor: Actor, settings: Settings, output: Path) -> None:
+    try:
+        export, path = exports.open_download(session, export_id, actor, settings.export_dir)
+    except ComplianceError as exc:
+        raise _fail(exc) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, output)
+    if exports.file_digest(output) != export.sha256:
+        raise click.ClickException(f"{output} does not match the recorded SHA-256")
+    click.echo(f"wrote {output} ({export.record_count} records, sha256 {export.sha256}, verified)")
+
+
+@compliance.command("approve")
+@click.option("--export", "export_id", type=int, required=True)
+@key_option
+def approve_command(export_id: int, token: str) -> None:
+    """Approve an export (the two-person rule: not the key that created it)."""
+    _settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    with db.session() as session:
+        try:
+            export = exports.approve_export(session, export_id, actor)
+        except ComplianceError as exc:
+            raise _fail(exc) from None
+        click.echo(f"export {export.id} is {export.status} (sha256 {export.sha256})")
+
+
+@compliance.command("download")
+@click.option("--export", "export_id", type=int, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@key_option
+def download_command(export_id: int, output: Path, token: str) -> None:
+    """Copy an approved export to OUTPUT and check it against its SHA-256."""
+    settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    with db.session() as session:
+        _download(session, export_id, actor, settings, output)
+
+
+@compliance.command("verify")
+@click.option("--export", "export_id", type=int, required=True)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@key_option
+def verify_command(export_id: int, file: Path, token: str) -> None:
+    """Check that FILE is exactly the recorded export (SHA-256); exit 1 if not."""
+    _settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    with db.session() as session:
+        try:
+            export = exports.visible_export(session, export_id, actor)
+        except ComplianceError as exc:
+            raise _fail(exc) from None
+        actual = exports.file_digest(file)
+        if actual != export.sha256:
+            click.echo(f"MISMATCH: {file} has sha256 {actual}; export {export_id} recorded {export.sha256}")
+            sys.exit(1)
+        click.echo(f"OK: {file} matches export {export_id} (sha256 {actual}, "
+                   f"{export.record_count} records, status {export.status})")
+
+
+@compliance.command("due")
+@key_option
+def due_command(token: str) -> None:
+    """List open cases that are overdue or due soon."""
+    settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    with db.session() as session:
+        hours = settings.disclosure_due_soon_hours
+        for case in disclosure.due_requests(session, actor, within_hours=hours):
+            state = disclosure.due_state(case, within_hours=hours)
+            click.echo(f"#{case.id}\t{state}\tdue {iso(case.due_at)}\t"
+                       f"{case.authority}\t{case.legal_reference}")
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Retention of sender personal data."""
+
+
+@retention_group.command("run")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Override MODERATION_RETENTION_DAYS for this run.")
+def retention_run(days: int | None) -> None:
+    """Anonymise sender details older than the retention period, skipping held records."""
+    settings, db = _setup()
+    with db.session() as session:
+        report = retention.run_retention(session, retention_days=days or settings.retention_days,
+                                         actor=_operator())
+    click.echo(f"retention: erased {report.erased}, kept {report.skipped_held} under hold "
+               f"(cutoff {iso(report.cutoff)}, {report.holds} active holds)")
+
+
+@click.group("senders")
+def senders() -> None:
+    """Reader requests about their own personal data."""
+
+
+@senders.command("erase")
+@click.option("--email", required=True, help="The reader's email address.")
+@click.option("--site", "site_name", default=None, help="Only this site's records.")
+def senders_erase(email: str, site_name: str | None) -> None:
+    """Erase a reader's personal data; refused (exit 1, audited) while any of it is held."""
+    settings, db = _setup()
+    with db.session() as session:
+        site_id = None
+        if site_name is not None:
+            site_id = session.scalars(select(Site.id).where(Site.name == site_name)).one_or_none()
+            if site_id is None:
+                raise click.ClickException(f"no site named {site_name!r}")
+        result = retention.erase_sender(session, email=email, secret_key=settings.secret_key,
+                                        actor=_operator(), site_id=site_id)
+    if result.refused:
+        click.echo(f"REFUSED: {result.found} record(s) of sender {result.sender} are under legal hold: "
+                   + "; ".join(hold.label for hold in result.held_by)
+                   + ". Nothing was erased; the refusal is recorded in the audit log.", err=True)
+        sys.exit(1)
+    click.echo(f"erased the personal data of {result.erased} record(s) of sender {result.sender}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the whole hash chain; exit 1 and name the first broken link if it is broken."""
+    _settings, db = _setup()
+    with db.session() as session:
+        report = audit_log.verify_chain(session)
+    if report.ok:
+        click.echo(f"audit chain OK: {report.checked} events verified")
+        return
+    click.echo(f"audit chain BROKEN at event {report.first_broken_id}: {report.problem} "
+               f"({report.checked} events verified before it)", err=True)
+    sys.exit(1)
+
+
+COMMANDS: list[click.Command] = [compliance, retention_group, senders, audit_group]
