@@ -38,6 +38,14 @@ def _authenticate() -> ApiKey:
     return key
 
 
+def _enforce_rate_limit(key: ApiKey) -> None:
+    from moderation.api import ratelimit
+    from moderation.store import Site
+
+    site = db_session().get(Site, key.site_id) if key.site_id is not None else None
+    ratelimit.enforce_key_limit(key, site)
+
+
 def require_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Authenticate the caller and allow only the given roles (403 otherwise)."""
 
@@ -49,6 +57,7 @@ def require_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 raise ApiError(403, "forbidden",
                                f"This action needs one of the roles: {', '.join(roles)}.")
             g.api_key = key
+            _enforce_rate_limit(key)
             return view(*args, **kwargs)
 
         return wrapper

@@ -110,7 +110,25 @@ def get_comment(comment_id: int) -> dict[str, Any]:
     verdict = latest_verdict(comment.id)
     if verdict is not None:
         body["verdict"] = verdict_body(verdict)
+    if current_key().role != "site":
+        body.update(moderator_details(db_session(), comment))
     return body
+
+
+def moderator_details(session: Any, comment: Comment) -> dict[str, Any]:
+    """What moderators see besides the status: the text, the masked sender, the decisions."""
+    from moderation.api.presenters import decision_body, masked_sender
+    from moderation.services.decisions import history
+    from moderation.services.review import sender_of
+
+    ip, email = sender_of(session, comment.id)
+    return {
+        "site_id": comment.site_id,
+        "title": comment.title,
+        "text": comment.text,
+        "sender": masked_sender(comment.sender_pseudonym, ip, email),
+        "decisions": [decision_body(d) for d in history(session, comment.id)],
+    }
 
 
 SPAN_SCHEMA = {

@@ -22,6 +22,12 @@ VIEW_MODULES: tuple[str, ...] = (
     "moderation.api.metrics",
     "moderation.api.comments",
     "moderation.api.openapi",
+    "moderation.api.review",
+    "moderation.api.decisions",
+    "moderation.api.bans",
+    "moderation.api.stats",
+    "moderation.api.admin",
+    "moderation.api.audit_log",
 )
 
 ERROR_SCHEMA: dict[str, Any] = {

@@ -1,0 +1,70 @@
+"""Key administration: create, list and revoke API keys, each change audited.
+
+Scoping rules: ``site`` keys are bound to one site; ``moderator`` and
+``compliance`` keys may be bound to one site or to none (all sites); ``admin``
+keys are never bound to a site.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation import audit
+from moderation import keys as key_store
+from moderation.keys import KeyRequestError
+from moderation.store import ApiKey, Site
+
+
+def key_record(key: ApiKey) -> dict[str, Any]:
+    """A key as shown to admins and recorded in the audit log (never its token or hash)."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "role": key.role,
+        "site_id": key.site_id,
+        "token_prefix": key.token_prefix,
+        "created_at": key.created_at.isoformat() if key.created_at else None,
+        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+
+
+def create_key(
+    session: Session, *, role: str, site: Site | None, name: str | None, actor: str,
+    request_id: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key, audit it, commit, and return it with its token (shown once)."""
+    if role == "admin" and site is not None:
+        raise KeyRequestError("admin keys are not scoped to a site")
+    key, token = key_store.create_key(session, role=role, site=site, name=name)
+    audit.record(session, actor=actor, action="key.create", target_type="api_key", target_id=key.id,
+                 site_id=key.site_id, after=key_record(key), request_id=request_id)
+    session.commit()
+    return key, token
+
+
+def list_keys(session: Session, *, site_id: int | None = None,
+              include_revoked: bool = True) -> list[ApiKey]:
+    query = select(ApiKey).order_by(ApiKey.id)
+    if site_id is not None:
+        query = query.where(ApiKey.site_id == site_id)
+    if not include_revoked:
+        query = query.where(ApiKey.revoked_at.is_(None))
+    return list(session.scalars(query))
+
+
+def revoke_key(session: Session, key: ApiKey, *, actor: str, request_id: str | None = None) -> ApiKey:
+    """Revoke a key (idempotent: revoking a revoked key changes and audits nothing). Commits."""
+    if key.revoked_at is not None:
+        return key
+    before = key_record(key)
+    key.revoked_at = datetime.now(UTC)
+    session.flush()
+    audit.record(session, actor=actor, action="key.revoke", target_type="api_key", target_id=key.id,
+                 site_id=key.site_id, before=before, after=key_record(key), request_id=request_id)
+    session.commit()
+    return key

@@ -1,0 +1,89 @@
+"""Moderator decisions: approve or reject a comment, one at a time or in bulk.
+
+A decision appends a ``decisions`` row (with the moderator's key name and time),
+updates the comment's current status and appends a ``comment.decide`` audit
+event, all in one transaction. A comment that already has a decision is claimed
+only with ``override``: the claim is a conditional UPDATE on
+``decided_at IS NULL``, so two moderators racing on the same comment can't both
+win — the loser gets a conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from moderation import audit
+from moderation.store import ApiKey, Comment, Decision
+
+Outcome = Literal["decided", "not_found", "conflict"]
+DECISIONS = ("approved", "rejected")
+MAX_BULK = 500
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    comment_id: int
+    outcome: Outcome
+    status: str | None = None  # the comment's status afterwards (or its current one on conflict)
+    decision: Decision | None = None
+    previous: str | None = None  # the latest decision on a conflict
+
+
+def decide(
+    session: Session, *, comment_id: int, decision: str, reason: str, override: bool,
+    key: ApiKey, visible: Callable[[Comment], bool], request_id: str | None,
+) -> DecisionResult:
+    """Record one decision. ``visible`` is the caller's tenant scope check. Commits."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or not visible(comment):
+        session.rollback()
+        return DecisionResult(comment_id, "not_found")
+    before = {"status": comment.status, "last_decision": comment.last_decision}
+    now = datetime.now(UTC)
+    claim = (
+        update(Comment)
+        .where(Comment.id == comment_id)
+        .values(status=decision, last_decision=decision, decided_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not override:
+        claim = claim.where(Comment.decided_at.is_(None))
+    if session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        session.refresh(comment)
+        return DecisionResult(comment_id, "conflict", status=comment.status,
+                              previous=comment.last_decision)
+    row = Decision(comment_id=comment_id, decision=decision, reason=reason, actor=key.name,
+                   actor_key_id=key.id, override=override, created_at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=key.name, action="comment.decide", target_type="comment",
+                 target_id=comment_id, site_id=comment.site_id, before=before,
+                 after={"status": decision, "reason": reason, "override": override,
+                        "decision_id": row.id},
+                 request_id=request_id)
+    session.commit()
+    return DecisionResult(comment_id, "decided", status=decision, decision=row)
+
+
+def decide_many(
+    session: Session, *, comment_ids: Sequence[int], decision: str, reason: str, override: bool,
+    key: ApiKey, visible: Callable[[Comment], bool], request_id: str | None,
+) -> list[DecisionResult]:
+    """Decide each id independently (each in its own transaction), in the order given."""
+    results = []
+    for comment_id in dict.fromkeys(comment_ids):  # de-duplicated, order kept
+        results.append(decide(session, comment_id=comment_id, decision=decision, reason=reason,
+                              override=override, key=key, visible=visible, request_id=request_id))
+    return results
+
+
+def history(session: Session, comment_id: int) -> list[Decision]:
+    return list(session.scalars(
+        select(Decision).where(Decision.comment_id == comment_id).order_by(Decision.id)))

@@ -1,0 +1,45 @@
+"""Sites (tenants): creating and listing them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from moderation import audit
+from moderation.services.policies import validate_policy
+from moderation.store import Site
+
+
+class SiteExists(ValueError):
+    pass
+
+
+def find_site(session: Session, name: str) -> Site | None:
+    return session.scalars(select(Site).where(Site.name == name)).one_or_none()
+
+
+def create_site(
+    session: Session, name: str, policy: dict[str, Any] | None = None, *, actor: str,
+    request_id: str | None = None,
+) -> Site:
+    """Create a site (with an optional validated policy) and audit it. Commits."""
+    site = Site(name=name.strip(), policy=validate_policy(policy or {}), policy_version=1)
+    session.add(site)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise SiteExists(f"a site named {name!r} already exists") from None
+    audit.record(session, actor=actor, action="site.create", target_type="site", target_id=site.id,
+                 site_id=site.id, after={"name": site.name, "policy": site.policy,
+                                         "policy_version": site.policy_version},
+                 request_id=request_id)
+    session.commit()
+    return site
+
+
+def list_sites(session: Session) -> list[Site]:
+    return list(session.scalars(select(Site).order_by(Site.id)))
