@@ -100,24 +100,46 @@ def load_corpus(data_dir: Path) -> Corpus:
     for r in _rows(data_dir / "jigsaw_toxic_partial/train_subset.csv"):
         v = {k: float(r[k]) for k in ("toxic", "severe_toxic", "obscene", "threat", "insult",
                                       "identity_hate")}  # fmt: skip
-        add(r["comment_text"], "jigsaw", r["id"], _lab(
-            toxicity=float(max(v.values()) > 0),
-            abusive=float(v["toxic"] > 0 or v["insult"] > 0 or v["severe_toxic"] > 0),
-            obscene=v["obscene"], threat=v["threat"], discriminatory=v["identity_hate"],
-        ), r["id"], r["sampling_pool"] == "random")
+        add(
+            r["comment_text"],
+            "jigsaw",
+            r["id"],
+            _lab(
+                toxicity=float(max(v.values()) > 0),
+                abusive=float(v["toxic"] > 0 or v["insult"] > 0 or v["severe_toxic"] > 0),
+                obscene=v["obscene"],
+                threat=v["threat"],
+                discriminatory=v["identity_hate"],
+            ),
+            r["id"],
+            r["sampling_pool"] == "random",
+        )
 
     for r in _rows(data_dir / "civil_comments_toxic_spans/comment_level_labels.csv"):
         m = {k: float(r[k + "_majority"]) for k in ("toxic", "insult", "threat",
              "identity_attack", "profane_obscene", "other_toxicity")}  # fmt: skip
-        add(r["comment_text"], "civil", r["comment_id"], _lab(
-            toxicity=m["toxic"], abusive=float(m["insult"] or m["other_toxicity"]),
-            obscene=m["profane_obscene"], threat=m["threat"], discriminatory=m["identity_attack"],
-        ), r["comment_id"])
+        add(
+            r["comment_text"],
+            "civil",
+            r["comment_id"],
+            _lab(
+                toxicity=m["toxic"],
+                abusive=float(m["insult"] or m["other_toxicity"]),
+                obscene=m["profane_obscene"],
+                threat=m["threat"],
+                discriminatory=m["identity_attack"],
+            ),
+            r["comment_id"],
+        )
 
     for r in _rows(data_dir / "davidson_hate_offensive/labeled_data.csv"):
         c = int(r["class"])
-        add(r["tweet"], "davidson", r[""], _lab(
-            toxicity=float(c < 2), abusive=float(c < 2), discriminatory=float(c == 0)))
+        add(
+            r["tweet"],
+            "davidson",
+            r[""],
+            _lab(toxicity=float(c < 2), abusive=float(c < 2), discriminatory=float(c == 0)),
+        )
 
     for r in _rows(data_dir / "stormfront_hate/stormfront_sentences.csv"):
         if r["label"] not in ("hate", "noHate"):
@@ -127,14 +149,22 @@ def load_corpus(data_dir: Path) -> Corpus:
 
     for i, r in enumerate(_rows(data_dir / "hatexplain/hatexplain_preprocessed.csv")):
         c = int(r["label"])
-        add(r["text"], "hatexplain", str(i), _lab(
-            toxicity=float(c > 0), abusive=float(c > 0), discriminatory=float(c == 2)))
+        add(
+            r["text"],
+            "hatexplain",
+            str(i),
+            _lab(toxicity=float(c > 0), abusive=float(c > 0), discriminatory=float(c == 2)),
+        )
 
     for i, r in enumerate(_rows(data_dir / "sbic_dev/SBIC.v2.agg.dev.csv")):
         off = float(r["offensiveYN"] or 0) >= 0.5
         group = off and float(r["whoTarget"] or 0) >= 0.5
-        add(r["post"], "sbic", str(i), _lab(
-            toxicity=float(off), abusive=float(off), discriminatory=float(group)))
+        add(
+            r["post"],
+            "sbic",
+            str(i),
+            _lab(toxicity=float(off), abusive=float(off), discriminatory=float(group)),
+        )
 
     for split in ("train", "val"):
         for i, r in enumerate(_rows(data_dir / f"tweeteval/offensive_{split}.csv")):
@@ -143,8 +173,7 @@ def load_corpus(data_dir: Path) -> Corpus:
         for i, r in enumerate(_rows(data_dir / f"tweeteval/hate_{split}.csv")):
             y = float(r["label"])
             # HatEval's "not hate" tweets may still be offensive: toxicity unknown there
-            add(r["text"], "hateval", f"{split}{i}", _lab(
-                toxicity=y if y else NAN, discriminatory=y))
+            add(r["text"], "hateval", f"{split}{i}", _lab(toxicity=y if y else NAN, discriminatory=y))
 
     return Corpus(
         texts=texts,

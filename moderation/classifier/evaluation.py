@@ -24,8 +24,7 @@ IDENTITY_TERMS: dict[str, tuple[str, ...]] = {
                               "tamil", "immigrant", "immigrants"),
 }  # fmt: skip
 _TERM_RE = {
-    g: re.compile(r"\b(?:" + "|".join(terms) + r")\b", re.IGNORECASE)
-    for g, terms in IDENTITY_TERMS.items()
+    g: re.compile(r"\b(?:" + "|".join(terms) + r")\b", re.IGNORECASE) for g, terms in IDENTITY_TERMS.items()
 }
 
 #: Non-toxic template sentences for the synthetic identity audit.

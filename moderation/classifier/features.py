@@ -52,9 +52,7 @@ class _Powers:
         with np.errstate(over="ignore"):
             one = np.ones(1, dtype=np.uint64)
             self.pw = np.cumprod(np.concatenate([one, np.full(size - 1, _P, dtype=np.uint64)]))
-            self.inv = np.cumprod(
-                np.concatenate([one, np.full(size - 1, _P_INV, dtype=np.uint64)])
-            )
+            self.inv = np.cumprod(np.concatenate([one, np.full(size - 1, _P_INV, dtype=np.uint64)]))
 
 
 _POWERS = _Powers()

@@ -83,8 +83,12 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "",
     ]
     L += [f"- `{k}` {v[:16]}…" for k, v in meta["data_fingerprint"].items()]
-    L += ["", "## Out-of-domain: trained without Civil Comments, scored on Civil (news comments)",
-          "Peer = alt-profanity-check on the same rows.", ""]
+    L += [
+        "",
+        "## Out-of-domain: trained without Civil Comments, scored on Civil (news comments)",
+        "Peer = alt-profanity-check on the same rows.",
+        "",
+    ]
     L += _cmp_table(report["ood_civil"], "category")
     L += ["", "## Leave-one-source-out, discriminatory", ""]
     L += _cmp_table(report["loso_discriminatory"], "held-out source")
@@ -130,9 +134,14 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "|---|---|---|",
     ]
     L += [f"| {g} | {v['n']} | {_f(v['fpr'])} |" for g, v in b.items()]
-    L += ["", "Synthetic non-toxic templates (\"I am a proud {term} …\"), mean toxicity "
-          "probability of the shipped model:", "",
-          " ".join(f"{k} {v:.3f};" for k, v in report["template_audit"].items()), ""]
+    L += [
+        "",
+        'Synthetic non-toxic templates ("I am a proud {term} …"), mean toxicity '
+        "probability of the shipped model:",
+        "",
+        " ".join(f"{k} {v:.3f};" for k, v in report["template_audit"].items()),
+        "",
+    ]
     s = report["spans"]
     L += [
         "## Explanations (spans)",
@@ -144,8 +153,7 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "characters marked by a majority of annotators (SemEval-2021 Task 5 char F1).",
         "",
         f"- toxicity spans on every comment: F1 {_f(s['char_f1_toxicity_spans'])}",
-        f"- as served (spans only for categories at/above review): F1 "
-        f"{_f(s['char_f1_as_served'])}",
+        f"- as served (spans only for categories at/above review): F1 {_f(s['char_f1_as_served'])}",
         f"- baseline, predicting no span: F1 {_f(s['char_f1_empty_prediction'])}",
         "",
         "## Known limits",
@@ -154,8 +162,7 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "- Bag of n-grams: no negation, sarcasm or context; quoted slurs and reclaimed "
         "terms are flagged; identity terms that co-occur with hate in training raise scores "
         "(see the audit).",
-        "- threat has ~200 positives in total; its scores and thresholds are the least "
-        "reliable.",
+        "- threat has ~200 positives in total; its scores and thresholds are the least reliable.",
         "- Probabilities are calibrated to Jigsaw's random-pool base rates; a site with a "
         "very different abuse rate should re-tune thresholds.",
         "- Comments are featurised on their first 2,000 normalised characters.",

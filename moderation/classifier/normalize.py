@@ -119,9 +119,7 @@ _ARTEFACTS = re.compile(
     r"|&#?[a-z0-9]{2,8};"  # HTML entities (&amp; &#8220;)
 )
 _SPACED = re.compile(r"(?<![\w*])(?:[^\W\d_][ .\-_*·,]{1,2}){2,}[^\W\d_](?![\w*])")
-_LEET_TOKEN = re.compile(
-    r"(?<![\w@$])(?=[0-9@$]*[a-z])(?=[a-z]*[0-9@$])[a-z0-9@$]{3,}(?![\w@$])"
-)
+_LEET_TOKEN = re.compile(r"(?<![\w@$])(?=[0-9@$]*[a-z])(?=[a-z]*[0-9@$])[a-z0-9@$]{3,}(?![\w@$])")
 _NOT_LEET = re.compile(
     r"\d+(?:st|nd|rd|th|s|k|m|am|pm|x|d|g|mb|gb|kg|km|cm|mm|hr|hrs|yr|yrs|min|mins|ft|lb|lbs|b)"
 )
@@ -168,9 +166,7 @@ def _fast(pattern: re.Pattern[str], repl: Repl, text: str) -> str:
     return pattern.sub(lambda m: "".join(c for c, _ in repl(m)), text)
 
 
-def _tracked(
-    pattern: re.Pattern[str], repl: Repl, text: str, offs: list[int]
-) -> tuple[str, list[int]]:
+def _tracked(pattern: re.Pattern[str], repl: Repl, text: str, offs: list[int]) -> tuple[str, list[int]]:
     out: list[str] = []
     out_offs: list[int] = []
     pos = 0
@@ -238,8 +234,6 @@ def to_original(original: str, offsets: list[int], start: int, end: int) -> tupl
     o_start = offsets[start]
     o_end = offsets[end - 1] + 1
     n = len(original)
-    while o_end < n and (
-        _is_attached(original[o_end]) or original[o_end] == original[o_end - 1]
-    ):
+    while o_end < n and (_is_attached(original[o_end]) or original[o_end] == original[o_end - 1]):
         o_end += 1
     return o_start, o_end

@@ -135,9 +135,7 @@ def _peer_scores(texts: list[str], progress: bool) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _compare(
-    y: np.ndarray, ours: np.ndarray, peer: np.ndarray, threshold: float
-) -> dict[str, Any]:
+def _compare(y: np.ndarray, ours: np.ndarray, peer: np.ndarray, threshold: float) -> dict[str, Any]:
     return {"ours": ev.binary_metrics(y, ours, threshold), "peer": ev.binary_metrics(y, peer, 0.5)}
 
 
@@ -205,11 +203,13 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
             m = (corpus.sources == src) & ~np.isnan(labels[:, j])
             if m.sum() and 0 < labels[m, j].sum() < m.sum():
                 in_domain.setdefault(str(src), {})[c] = _compare(
-                    labels[m, j], oof_p[m, j], peer[m], thresholds[c]["review"])
+                    labels[m, j], oof_p[m, j], peer[m], thresholds[c]["review"]
+                )
     m = rand
     in_domain["jigsaw_random"] = {
         c: _compare(labels[m, j], oof_p[m, j], peer[m], thresholds[c]["review"])
-        for j, c in enumerate(CATS) if labels[m, j].sum() >= 5
+        for j, c in enumerate(CATS)
+        if labels[m, j].sum() >= 5
     }
     report["in_domain"] = in_domain
 
@@ -219,7 +219,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
     # 2. OOD: without Civil Comments
     civil = corpus.sources == "civil"
     idf_o, coef_o, b_o = fit_linear(
-        counts, labels, all_rows[~civil], featurizer, CATS, seed, progress, "OOD (no Civil)")
+        counts, labels, all_rows[~civil], featurizer, CATS, seed, progress, "OOD (no Civil)"
+    )
     civ_rows = all_rows[civil]
     raw_o = raw_scores(counts, civ_rows, idf_o, coef_o, b_o, featurizer)
     p_o = _sigmoid(a * raw_o + bb)
@@ -231,7 +232,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
         version="ood", thresholds=thresholds, featurizer=featurizer, idf=idf_o, coef=coef_o,
         intercept=b_o, platt_a=a, platt_b=bb)  # fmt: skip
     span_rel, span_abs, span_report = _tune_spans(
-        ood_clf, corpus, civ_rows, p_o, civil_gold_spans(data_dir), progress)
+        ood_clf, corpus, civ_rows, p_o, civil_gold_spans(data_dir), progress
+    )
     report["spans"] = span_report
 
     # 3. leave-one-source-out for discriminatory
@@ -240,13 +242,13 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
     srcs = [s for s in np.unique(corpus.sources) if np.nansum(labels[corpus.sources == s, jd]) > 0]
     for src in tqdm(srcs, desc="leave-one-source-out", disable=not progress):
         held = corpus.sources == src
-        idf_l, coef_l, b_l = fit_linear(counts, labels, all_rows[~held], featurizer,
-                                        ("discriminatory",), seed, progress, f"without {src}")
+        idf_l, coef_l, b_l = fit_linear(
+            counts, labels, all_rows[~held], featurizer, ("discriminatory",), seed, progress, f"without {src}"
+        )
         rows = all_rows[held & ~np.isnan(labels[:, jd])]
         p = _sigmoid(a[jd] * raw_scores(counts, rows, idf_l, coef_l, b_l, featurizer)[:, jd]
                      + bb[jd])  # fmt: skip
-        loso[str(src)] = _compare(labels[rows, jd], p, peer[rows],
-                                  thresholds["discriminatory"]["review"])
+        loso[str(src)] = _compare(labels[rows, jd], p, peer[rows], thresholds["discriminatory"]["review"])
     report["loso_discriminatory"] = loso
 
     # 4. final model on everything

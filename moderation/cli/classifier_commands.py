@@ -55,7 +55,8 @@ def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
                 raise click.UsageError(f"{name}: line {lineno}: invalid JSON ({exc.msg})") from None
             if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("text"), str):
                 raise click.UsageError(
-                    f"{name}: line {lineno}: expected an object with \"id\" and a string \"text\"")
+                    f'{name}: line {lineno}: expected an object with "id" and a string "text"'
+                )
             yield str(obj["id"]), obj["text"]
         return
     reader = csv.reader(_chain_first(first, fh), strict=True)
@@ -63,13 +64,15 @@ def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
         header = next(reader)
         if [h.strip().lower() for h in header] != ["id", "text"]:
             raise click.UsageError(
-                f"{name}: line 1: expected the CSV header 'id,text' (or JSON lines), got {header}")
+                f"{name}: line 1: expected the CSV header 'id,text' (or JSON lines), got {header}"
+            )
         for row in reader:
             if len(row) != 2:
                 if not row:
                     continue
                 raise click.UsageError(
-                    f"{name}: line {reader.line_num}: expected 2 fields (id,text), got {len(row)}")
+                    f"{name}: line {reader.line_num}: expected 2 fields (id,text), got {len(row)}"
+                )
             yield row[0], row[1]
     except csv.Error as exc:
         raise click.UsageError(f"{name}: line {reader.line_num}: malformed CSV ({exc})") from None
@@ -87,7 +90,7 @@ def _chain_first(first: str, fh: TextIO) -> Iterator[str]:
               type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="CSV to write, one row per input row, in order.")  # fmt: skip
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Artifact to use (default: $MODERATION_MODEL_PATH or models/LATEST).")  # fmt: skip
+              default=None, help="Artifact (default: $MODERATION_MODEL_PATH or models/LATEST).")  # fmt: skip
 def score_command(input_path: Path, output_path: Path, model_path: Path | None) -> None:
     """Score INPUT (CSV id,text or JSON lines {"id","text"}) with the worker's pipeline."""
     from tqdm import tqdm

@@ -17,8 +17,7 @@ def _score(tmp_path: Path, artifact: Path, name: str, content: str) -> tuple[int
     src = tmp_path / name
     src.write_text(content, encoding="utf-8")
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(
-        build_cli(), ["score", str(src), "-o", str(out), "--model", str(artifact)])
+    result = CliRunner().invoke(build_cli(), ["score", str(src), "-o", str(out), "--model", str(artifact)])
     return result.exit_code, result.output, out
 
 
@@ -53,8 +52,7 @@ def test_scores_json_lines(tiny_artifact: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "needle"),
     [
-        ("bad.jsonl", '{"id": 1, "text": "ok"}\n{"id": 2, "text": "ok"}\n{"id": 3, text}\n',
-         "line 3"),
+        ("bad.jsonl", '{"id": 1, "text": "ok"}\n{"id": 2, "text": "ok"}\n{"id": 3, text}\n', "line 3"),
         ("bad.jsonl", '{"id": 1, "text": "ok"}\n{"id": 2}\n', "line 2"),
         ("bad.csv", "identifier,body\n1,x\n", "line 1"),
         ("bad.csv", "id,text\n1,ok\n2,ok,extra\n", "line 3"),
