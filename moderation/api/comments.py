@@ -15,6 +15,7 @@ from moderation.api.openapi import (
     json_response,
     schema_ref,
 )
+from moderation.api.ratelimit import enforce_sender_ip_limit
 from moderation.api.schemas import CommentIn, parse_comment, parse_idempotency_key
 from moderation.errors import ApiError, not_found
 from moderation.queue import enqueue_moderation
@@ -75,6 +76,7 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
     raw = request.get_data(cache=False)
     max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
     payload = parse_comment(raw, max_length=max_length)
+    enforce_sender_ip_limit(site, payload.sender.ip)
     idempotency_key = parse_idempotency_key(request.headers.get("Idempotency-Key"))
     submission = submit_comment(
         session,

@@ -1,16 +1,24 @@
-"""Database, site and key commands: ``init-db``, ``sites create``, ``keys create``."""
+"""Database, site and key commands: ``init-db``, ``sites create``, ``sites policy show|set``,
+``keys create|list|revoke``. Changes made here are audited with the actor ``cli``."""
 
 from __future__ import annotations
+
+import json
+import sys
 
 import click
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from moderation import keys as key_service
+from moderation.services import api_keys, policies
 from moderation.settings import load_settings
-from moderation.store import Site
+from moderation.store import ApiKey, Site
 from moderation.store.database import Database
 from moderation.store.migrate import upgrade
+
+CLI_ACTOR = "cli"
 
 
 def _database() -> Database:
@@ -66,12 +74,81 @@ def create_key(role: str, site_name: str | None, name: str | None) -> None:
             if site is None:
                 raise click.ClickException(f"no site named {site_name!r}; create it first")
         try:
-            key, token = key_service.create_key(session, role=role, site=site, name=name)
+            key, token = api_keys.create_key(session, role=role, site=site, name=name, actor=CLI_ACTOR)
         except key_service.KeyRequestError as exc:
             raise click.UsageError(str(exc)) from None
-        session.commit()
         click.echo(f"created {role} key {key.name!r} (shown once; store it now):", err=False)
     click.echo(token)
+
+
+@keys.command("list")
+@click.option("--site", "site_name", help="Only keys scoped to this site.")
+def list_keys(site_name: str | None) -> None:
+    """List keys: id, name, role, site, token prefix, created, last used, revoked."""
+    with _database().session() as session:
+        site_id = _site(session, site_name).id if site_name else None
+        names = {site.id: site.name for site in session.scalars(select(Site))}
+        for key in api_keys.list_keys(session, site_id=site_id):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+            click.echo(f"{key.id}\t{key.name}\t{key.role}\t{names.get(key.site_id or 0, '*')}\t"
+                       f"{key.token_prefix}…\tcreated {key.created_at:%Y-%m-%d}\tused {used}\t{state}")
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+def revoke_key(key_id: int) -> None:
+    """Revoke the key with id KEY_ID (see ``keys list``)."""
+    with _database().session() as session:
+        key = session.get(ApiKey, key_id)
+        if key is None:
+            raise click.ClickException(f"no key with id {key_id}")
+        api_keys.revoke_key(session, key, actor=CLI_ACTOR)
+    click.echo(f"revoked key {key_id}")
+
+
+def _site(session: Session, name: str) -> Site:
+    site = session.scalars(select(Site).where(Site.name == name)).one_or_none()
+    if site is None:
+        raise click.ClickException(f"no site named {name!r}")
+    return site
+
+
+@sites.group("policy")
+def policy() -> None:
+    """Show or replace a site's moderation policy (JSON)."""
+
+
+@policy.command("show")
+@click.argument("name")
+def show_policy(name: str) -> None:
+    """Print the site's effective policy and version as JSON."""
+    with _database().session() as session:
+        site = _site(session, name)
+        click.echo(json.dumps({"site": site.name, "policy_version": site.policy_version,
+                               "policy": policies.effective_policy(site),
+                               "overrides": site.policy or {}}, indent=2, ensure_ascii=False))
+
+
+@policy.command("set")
+@click.argument("name")
+@click.argument("source", type=click.File("r"), default="-")
+def set_policy(name: str, source: click.utils.LazyFile) -> None:
+    """Replace the site's policy with the JSON document in SOURCE (default: stdin)."""
+    try:
+        data = json.load(source)
+    except ValueError as exc:
+        raise click.ClickException(f"the policy is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise click.ClickException("the policy must be a JSON object")
+    with _database().session() as session:
+        site = _site(session, name)
+        try:
+            site = policies.set_policy(session, site, data, actor=CLI_ACTOR, request_id=None)
+        except policies.ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise click.ClickException(f"invalid policy: {problems}") from None
+        click.echo(f"site {site.name} is at policy version {site.policy_version}", file=sys.stdout)
 
 
 COMMANDS: list[click.Command] = [init_db, sites, keys]
