@@ -138,3 +138,16 @@ def test_erasure_refuses_under_hold_and_records_the_refusal(app: Flask) -> None:
     (event,) = audit_events(app, "sender.erase_refused")
     assert event["after"]["held_by"] == [f"hold #{hold_id} (Order 7)"]
     assert "reader@example.com" not in str(event)  # the log keeps the pseudonym, not the email
+
+
+def test_the_beat_schedule_runs_the_retention_task_daily(app: Flask) -> None:
+    from workers.celery_app import celery_config
+    from workers.tasks import retention_run
+
+    schedule = celery_config(app.extensions["settings"])["beat_schedule"]
+    assert any(entry["task"] == retention_run.name for entry in schedule.values())
+    site = make_site(app)
+    comment = seed_comment(app, site, created_at=datetime.now(UTC) - 200 * DAY)
+    with app.app_context():
+        assert retention_run.run() == {"erased": 1, "skipped_held": 0}
+    assert sender(app, comment).email is None
