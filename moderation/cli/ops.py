@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TextIO
 
 import click
 from sqlalchemy import select
@@ -133,7 +134,7 @@ def show_policy(name: str) -> None:
 @policy.command("set")
 @click.argument("name")
 @click.argument("source", type=click.File("r"), default="-")
-def set_policy(name: str, source: click.utils.LazyFile) -> None:
+def set_policy(name: str, source: TextIO) -> None:
     """Replace the site's policy with the JSON document in SOURCE (default: stdin)."""
     try:
         data = json.load(source)

@@ -84,7 +84,7 @@ def decode_cursor(cursor: str, sort: str) -> dict[str, Any]:
     return data
 
 
-def _filtered(query: ListQuery) -> Select[tuple[Comment, str | None, str | None]]:
+def _filtered(query: ListQuery) -> Select[Comment, str | None, str | None]:
     stmt = (
         select(Comment, SenderDetails.ip, SenderDetails.email)
         .outerjoin(SenderDetails, SenderDetails.comment_id == Comment.id)
@@ -122,7 +122,7 @@ def _filtered(query: ListQuery) -> Select[tuple[Comment, str | None, str | None]
     return stmt
 
 
-def _rows(session: Session, stmt: Select[tuple[Comment, str | None, str | None]]) -> list[Row]:
+def _rows(session: Session, stmt: Select[Comment, str | None, str | None]) -> list[Row]:
     found = session.execute(stmt).all()
     verdicts = latest_verdicts(session, [comment.id for comment, _ip, _email in found])
     return [Row(comment, ip, email, verdicts.get(comment.id)) for comment, ip, email in found]
@@ -174,7 +174,7 @@ def list_comments(session: Session, query: ListQuery) -> Page:
 
 
 def _by_score(
-    session: Session, base: Select[tuple[Comment, str | None, str | None]],
+    session: Session, base: Select[Comment, str | None, str | None],
     after: dict[str, Any] | None, limit: int,
 ) -> list[Row]:
     """Scored comments by (toxicity, id) descending, then unscored ones by id descending."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 from moderation.pipeline.types import CATEGORIES
 from moderation.store import Comment, Decision
 
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
+
 #: Reason-code prefixes counted as categories, besides the classifier's ``classifier:<name>``.
 _CHECK_PREFIXES = ("personal_information", "spam", "defamation", "blocklist")
 
 
-def _scoped(stmt: Select[Any], site_ids: Sequence[int] | None, since: datetime,
-            until: datetime) -> Select[Any]:
+def _scoped(stmt: S, site_ids: Sequence[int] | None, since: datetime, until: datetime) -> S:
     stmt = stmt.where(Comment.created_at >= since, Comment.created_at < until)
     if site_ids is not None:
         stmt = stmt.where(Comment.site_id.in_(list(site_ids)))
@@ -44,8 +45,8 @@ def moderation_stats(session: Session, *, site_ids: Sequence[int] | None, since:
     day = func.date(func.timezone("UTC", Comment.created_at)) if dialect == "postgresql" \
         else func.date(Comment.created_at)
 
-    by_status = dict(session.execute(_scoped(
-        select(Comment.status, func.count()).group_by(Comment.status), site_ids, since, until)).all())
+    by_status: dict[str, int] = {status: int(count) for status, count in session.execute(_scoped(
+        select(Comment.status, func.count()).group_by(Comment.status), site_ids, since, until))}
 
     category_codes = {name: f" classifier:{name}" for name in CATEGORIES if name != "toxicity"}
     category_codes.update({prefix: f" {prefix}:" for prefix in _CHECK_PREFIXES})
