@@ -38,7 +38,7 @@ STATUSES = (["approved"] * 70 + ["needs_review"] * 12 + ["rejected"] * 10 + ["pe
 WORDS = ("budget council metro rainfall election cricket school hospital river market tax "
          "festival bridge water power road court police farmer temple").split()
 REASONS = ("classifier:abusive", "classifier:obscene", "spam:links", "personal_information:phone_number",
-           "defamation:allegation", "classifier:threat")
+           "defamatory:accusation", "classifier:threat")
 SECRET = "benchmark-secret-key-0123"
 BATCH = 20_000
 

@@ -22,7 +22,7 @@ from moderation.store import Comment, Decision
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 #: Reason-code prefixes counted as categories, besides the classifier's ``classifier:<name>``.
-_CHECK_PREFIXES = ("personal_information", "spam", "defamation", "blocklist")
+_CHECK_PREFIXES = ("personal_information", "spam", "defamatory", "blocklist")
 
 
 def _scoped(stmt: S, site_ids: Sequence[int] | None, since: datetime, until: datetime) -> S:
