@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request, send_file
 from moderation.api.auth import current_key, require_role
 from moderation.api.compliance_schemas import CaseIn, ExportIn, HoldIn, ScopeIn, parse_body
 from moderation.api.context import db_session, request_id, settings
+from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.errors import ApiError, error_response
 from moderation.services import disclosure, exports, holds, sender_records
 from moderation.services.access import (
@@ -230,3 +231,70 @@ def get_hold(hold_id: int) -> dict[str, Any]:
 @require_role("compliance")
 def release_hold(hold_id: int) -> dict[str, Any]:
     return _hold_body(holds.release_hold(db_session(), hold_id, _actor(), request_id=request_id()))
+
+
+# -- OpenAPI ----------------------------------------------------------------------------
+
+OPENAPI_MODELS = (CaseIn, ExportIn, HoldIn)
+_OBJECT: dict[str, Any] = {"type": "object"}
+_ERRORS = (*AUTHENTICATED_ERRORS, 404)
+
+
+def _id(name: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}]
+
+
+def _op(summary: str, ok: str, *errors: int, body: type[Any] | None = None, path_id: str | None = None,
+        required: bool = True, status: str = "200") -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary + " (role: compliance)",
+                          "responses": {status: json_response(ok, _OBJECT),
+                                        **error_responses(*_ERRORS, *errors)}}
+    if body is not None:
+        op["requestBody"] = {"required": required,
+                             "content": {"application/json": {"schema": schema_ref(body)}}}
+    if path_id is not None:
+        op["parameters"] = _id(path_id)
+    return op
+
+
+_download = _op("Download an approved export file", "The file", 409, path_id="export_id")
+_download["responses"]["200"] = {
+    "description": "The export file; X-Content-SHA256 carries its digest",
+    "content": {"text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": _OBJECT}},
+}
+
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/v1/compliance/requests": {
+        "post": _op("Open a disclosure case; due_at defaults to received_at + 72 h", "The case",
+                    413, 422, body=CaseIn, status="201"),
+        "get": {**_op("List disclosure cases", "Cases", 422),
+                "parameters": [{"name": "status", "in": "query", "required": False,
+                                "schema": {"type": "string", "enum": ["open", "exported", "closed"]}}]},
+    },
+    "/v1/compliance/requests/due": {"get": _op("Open cases that are overdue or due soon", "Cases")},
+    "/v1/compliance/requests/{case_id}": {"get": _op("A disclosure case", "The case", path_id="case_id")},
+    "/v1/compliance/requests/{case_id}/close": {
+        "post": _op("Close a case (ends its implied hold)", "The case", 409, path_id="case_id")},
+    "/v1/compliance/requests/{case_id}/exports": {
+        "post": _op("Export the case's sender records (CSV or JSON); returns sha256 and record_count",
+                    "The export's metadata", 409, 413, 422, body=ExportIn, path_id="case_id",
+                    required=False, status="201")},
+    "/v1/compliance/exports/{export_id}": {
+        "get": _op("An export's status, digest, count and approvals", "Metadata", path_id="export_id")},
+    "/v1/compliance/exports/{export_id}/approve": {
+        "post": _op("Approve an export (a second compliance key; not its creator)", "Metadata",
+                    path_id="export_id")},
+    "/v1/compliance/exports/{export_id}/file": {"get": _download},
+    "/v1/compliance/comments/{comment_id}/sender": {
+        "get": _op("One comment's full sender record (audited)", "The record", path_id="comment_id")},
+    "/v1/compliance/holds": {
+        "post": _op("Place a legal hold on a scope", "The hold", 413, 422, body=HoldIn, status="201"),
+        "get": {**_op("Active legal holds (all=true for every hold)", "Holds"),
+                "parameters": [{"name": "all", "in": "query", "required": False,
+                                "schema": {"type": "string"}}]},
+    },
+    "/v1/compliance/holds/{hold_id}": {"get": _op("A legal hold", "The hold", path_id="hold_id")},
+    "/v1/compliance/holds/{hold_id}/release": {
+        "post": _op("Release a legal hold", "The hold", 409, path_id="hold_id")},
+}

@@ -9,6 +9,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -18,6 +19,7 @@ from pydantic import (
 
 from moderation.api.schemas import RequiredText, Text, errors_to_details, parse_json_body
 from moderation.errors import validation_error
+from moderation.services.access import MAX_ID
 
 
 def _ip_or_cidr(value: str) -> str:
@@ -32,24 +34,41 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, str_max_length=100_000)
 
 
+def _integral(value: object) -> object:
+    # JSON has one number type: 7.0 is the integer 7 (JSON Schema agrees), 7.5 is not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Id = Annotated[int, Field(gt=0, le=MAX_ID), BeforeValidator(_integral)]
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: What the schema advertises (validation also accepts IPv6 CIDR blocks).
+IP_OR_CIDR_SCHEMA = {"anyOf": [{"format": "ipv4"}, {"format": "ipv6"},
+                               {"pattern": rf"^{_OCTET}(\.{_OCTET}){{3}}/(3[0-2]|[12]?[0-9])$"}]}
+TARGETS = ("comment_ids", "site", "article_id", "sender_email", "sender_ip")
+
+
 class ScopeIn(_Body):
-    comment_ids: Annotated[list[Annotated[int, Field(gt=0)]], Field(min_length=1, max_length=10_000)] \
-        | None = None
-    site: Annotated[RequiredText, StringConstraints(max_length=100)] | Annotated[int, Field(gt=0)] | None \
-        = None
+    """Every given criterion must match; ``since``/``until`` are inclusive."""
+
+    # The JSON schema states the "at least one target" rule that the validator enforces.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in TARGETS]})
+
+    comment_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)] | None = None
+    site: Annotated[RequiredText, StringConstraints(max_length=100)] | Id | None = None
     article_id: Annotated[RequiredText, StringConstraints(max_length=200)] | None = None
     sender_email: Annotated[RequiredText, StringConstraints(max_length=320)] | None = None
-    sender_ip: Annotated[RequiredText, StringConstraints(max_length=64), AfterValidator(_ip_or_cidr)] \
-        | None = None
+    sender_ip: Annotated[RequiredText, StringConstraints(max_length=64), AfterValidator(_ip_or_cidr),
+                         Field(json_schema_extra=IP_OR_CIDR_SCHEMA)] | None = None
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _narrow_enough(self) -> ScopeIn:
-        if not any((self.comment_ids, self.site, self.article_id, self.sender_email, self.sender_ip)):
-            raise ValueError("needs at least one of comment_ids, site, article_id, sender_email, sender_ip")
-        if self.since and self.until and self.until < self.since:
-            raise ValueError("until is before since")
+        if all(getattr(self, name) is None for name in TARGETS):
+            raise ValueError("needs at least one of " + ", ".join(TARGETS))
         return self
 
 

@@ -28,6 +28,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "moderation.api.stats",
     "moderation.api.admin",
     "moderation.api.audit_log",
+    "moderation.api.compliance",
 )
 
 ERROR_SCHEMA: dict[str, Any] = {

@@ -51,6 +51,14 @@ class Corrupted(ComplianceError):
     code = "export_corrupted"
 
 
+#: Ids are 32-bit integers in the database; larger ones can't name anything.
+MAX_ID = 2**31 - 1
+
+
+def in_id_range(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
 @dataclass(frozen=True)
 class Actor:
     """The key (or system job) acting; ``site_id`` confines a scoped key to one site."""

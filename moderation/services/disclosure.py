@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.services.access import Actor, Conflict, Invalid, NotFound
+from moderation.services.access import Actor, Conflict, NotFound, in_id_range
 from moderation.services.scopes import Scope
 from moderation.store import DisclosureRequest
 
@@ -37,10 +37,8 @@ def create_request(
     default_due_hours: int,
     request_id: str | None = None,
 ) -> DisclosureRequest:
+    # A due_at before received_at isn't refused: the case simply lists as overdue.
     due_at = case.due_at or case.received_at + timedelta(hours=default_due_hours)
-    if due_at <= case.received_at:
-        raise Invalid("The request is invalid.", details=[
-            {"field": "due_at", "code": "before_received", "message": "due_at must be after received_at."}])
     request = DisclosureRequest(
         site_id=scope.site_id, authority=case.authority, legal_reference=case.legal_reference,
         legal_basis=case.legal_basis, received_at=case.received_at, due_at=due_at,
@@ -60,7 +58,7 @@ def create_request(
 
 def visible_request(session: Session, request_id: int, actor: Actor) -> DisclosureRequest:
     """The case, if ``actor`` may see it; NotFound otherwise (tenant isolation)."""
-    request = session.get(DisclosureRequest, request_id)
+    request = session.get(DisclosureRequest, request_id) if in_id_range(request_id) else None
     if request is None or not actor.may_see(request.site_id):
         raise NotFound("No such disclosure request.")
     return request

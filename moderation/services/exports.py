@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.services.access import Actor, Conflict, Corrupted, NotFound, Refused
+from moderation.services.access import Actor, Conflict, Corrupted, NotFound, Refused, in_id_range
 from moderation.services.disclosure import visible_request
 from moderation.services.scopes import Scope
 from moderation.services.sender_records import FIELDS, iso, iter_batches
@@ -166,7 +166,7 @@ def create_export(
 
 
 def visible_export(session: Session, export_id: int, actor: Actor) -> Export:
-    export = session.get(Export, export_id)
+    export = session.get(Export, export_id) if in_id_range(export_id) else None
     if export is None or not actor.may_see(export.site_id):
         raise NotFound("No such export.")
     return export

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.services.access import Actor, Conflict, NotFound
+from moderation.services.access import Actor, Conflict, NotFound, in_id_range
 from moderation.services.scopes import Record, Scope
 from moderation.store import DisclosureRequest, LegalHold
 
@@ -57,7 +57,7 @@ def create_hold(
 
 
 def visible_hold(session: Session, hold_id: int, actor: Actor) -> LegalHold:
-    hold = session.get(LegalHold, hold_id)
+    hold = session.get(LegalHold, hold_id) if in_id_range(hold_id) else None
     if hold is None or not actor.may_see(hold.site_id):
         raise NotFound("No such hold.")
     return hold

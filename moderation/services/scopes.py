@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from moderation.services.access import Actor, Invalid
+from moderation.services.access import Actor, NotFound
 from moderation.store import Comment, SenderDetails, Site
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -150,16 +150,15 @@ class Scope:
 def resolve_site(session: Session, site: str | int | None, actor: Actor) -> int | None:
     """The site a new case or hold is confined to.
 
-    A scoped key is always confined to its own site; naming another site (or one
-    that doesn't exist) is a validation error that doesn't reveal which it was.
+    A scoped key is always confined to its own site; naming another site answers
+    exactly as naming one that doesn't exist (not found).
     """
     site_id: int | None = None
     if site is not None:
         where = Site.id == site if isinstance(site, int) else Site.name == site
         site_id = session.scalars(select(Site.id).where(where)).one_or_none()
         if site_id is None or not actor.may_see(site_id):
-            raise Invalid("The request is invalid.", details=[
-                {"field": "scope.site", "code": "unknown_site", "message": "No such site."}])
+            raise NotFound("No such site.")
     return site_id if site_id is not None else actor.site_id
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.services.access import Actor, NotFound
+from moderation.services.access import Actor, NotFound, in_id_range
 from moderation.services.scopes import Scope
 from moderation.store import Comment, Decision, SenderDetails, Site, Verdict
 
@@ -109,7 +109,8 @@ def iter_batches(session: Session, scope: Scope, batch_size: int = BATCH_SIZE
 def view_sender(session: Session, comment_id: int, actor: Actor, *,
                 request_id: str | None = None) -> dict[str, Any]:
     """One comment's full sender record; every call is an audit event."""
-    site_id = session.scalar(select(Comment.site_id).where(Comment.id == comment_id))
+    site_id = (session.scalar(select(Comment.site_id).where(Comment.id == comment_id))
+               if in_id_range(comment_id) else None)
     if site_id is None or not actor.may_see(site_id):
         raise NotFound("No such comment.")
     batch = next(iter_batches(session, Scope(site_id=site_id, comment_ids=(comment_id,))))
