@@ -11,8 +11,9 @@ from moderation import keys as key_store
 from moderation.api.auth import current_key, require_role
 from moderation.api.context import db_session, request_id
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
-from moderation.api.params import QueryParams
+from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
 from moderation.api.schemas import errors_to_details, parse_json_body
+from moderation.api.scope import in_range
 from moderation.errors import ApiError, not_found, validation_error
 from moderation.services import api_keys, policies, sites
 from moderation.services.policies import PolicyIn
@@ -32,7 +33,7 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Annotated[str, StringConstraints(pattern="^(site|moderator|compliance|admin)$")]
-    site_id: Annotated[int, Field(ge=1)] | None = None
+    site_id: Annotated[int, Field(ge=1, le=MAX_INT, strict=False)] | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
 
 
@@ -55,7 +56,7 @@ def site_body(site: Site) -> dict[str, Any]:
 
 
 def _site(site_id: int) -> Site:
-    site = db_session().get(Site, site_id)
+    site = db_session().get(Site, site_id) if in_range(site_id) else None
     if site is None:
         raise not_found("site")
     return site
@@ -137,7 +138,7 @@ def create_key() -> tuple[dict[str, Any], int]:
 @require_role("admin")
 def revoke_key(key_id: int) -> dict[str, Any]:
     session = db_session()
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, key_id) if in_range(key_id) else None
     if key is None:
         raise not_found("key")
     key = api_keys.revoke_key(session, key, actor=current_key().name, request_id=request_id())
@@ -145,7 +146,7 @@ def revoke_key(key_id: int) -> dict[str, Any]:
 
 
 def _path_id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
 
 
 _OBJ = {"type": "object"}
@@ -178,7 +179,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/keys": {
         "get": {"summary": "List API keys, never their tokens (role: admin)",
                 "parameters": [{"name": "site_id", "in": "query", "required": False,
-                                "schema": {"type": "integer", "minimum": 1}},
+                                "schema": ID_SCHEMA},
                                {"name": "include_revoked", "in": "query", "required": False,
                                 "schema": {"type": "boolean"}}],
                 "responses": {"200": json_response("Keys", _OBJ),

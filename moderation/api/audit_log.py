@@ -9,7 +9,7 @@ from flask import Blueprint
 from moderation.api.auth import require_role
 from moderation.api.context import db_session
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response
-from moderation.api.params import QueryParams
+from moderation.api.params import ID_SCHEMA, QueryParams
 from moderation.services.audit_log import MAX_LIMIT, AuditQuery, list_events
 from moderation.store import AuditEvent
 
@@ -41,13 +41,17 @@ def _q(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+def _text(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length, "pattern": "^[^\\x00]*$"}
+
+
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/audit": {"get": {
         "summary": "Audit events: decisions, bans, policy and key changes (role: admin)",
-        "parameters": [_q("action", {"type": "string"}), _q("target_type", {"type": "string"}),
-                       _q("target_id", {"type": "string"}), _q("actor", {"type": "string"}),
-                       _q("site_id", {"type": "integer", "minimum": 1}),
-                       _q("cursor", {"type": "integer", "minimum": 1}),
+        "parameters": [_q("action", _text(64)), _q("target_type", _text(40)),
+                       _q("target_id", _text(100)), _q("actor", _text(100)),
+                       _q("site_id", ID_SCHEMA),
+                       _q("cursor", ID_SCHEMA),
                        _q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT})],
         "responses": {"200": json_response("A page of events", {"type": "object"}),
                       **error_responses(*AUTHENTICATED_ERRORS, 422)},

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from moderation.api.auth import current_key, require_role
 from moderation.api.context import db_session, request_id
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
-from moderation.api.params import QueryParams
+from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
 from moderation.api.schemas import errors_to_details, parse_json_body
-from moderation.api.scope import may_see_site, site_filter, visible_site
+from moderation.api.scope import in_range, may_see_site, site_filter, visible_site
 from moderation.errors import not_found, validation_error
 from moderation.services import bans as service
 from moderation.store import Ban
@@ -27,7 +27,7 @@ class BanIn(BaseModel):
     kind: Literal["pseudonym", "ip", "email"]
     value: Annotated[str, StringConstraints(min_length=1, max_length=320)]
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
-    site_id: Annotated[int, Field(ge=1)] | None = None
+    site_id: Annotated[int, Field(ge=1, le=MAX_INT, strict=False)]
     expires_at: Annotated[str, StringConstraints(max_length=64)] | None = None
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
@@ -53,10 +53,7 @@ def create_ban() -> tuple[dict[str, Any], int]:
     except ValidationError as exc:
         raise validation_error(errors_to_details(exc)) from None
     key = current_key()
-    site_id = payload.site_id if payload.site_id is not None else key.site_id
-    if site_id is None:
-        raise validation_error([{"field": "site_id", "code": "missing",
-                                 "message": "An unscoped key must name the site."}])
+    site_id = payload.site_id
     visible_site(site_id)
     try:
         ban = service.create_ban(db_session(), site_id=site_id, kind=payload.kind, value=payload.value,
@@ -83,7 +80,7 @@ def list_bans() -> dict[str, Any]:
 @require_role("moderator")
 def lift_ban(ban_id: int) -> dict[str, Any]:
     session = db_session()
-    ban = session.get(Ban, ban_id)
+    ban = session.get(Ban, ban_id) if in_range(ban_id) else None
     if ban is None or not may_see_site(ban.site_id):
         raise not_found("ban")
     ban = service.lift_ban(session, ban, actor=current_key().name, request_id=request_id())
@@ -105,7 +102,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             "summary": "List bans, active ones by default (roles: moderator, admin)",
             "parameters": [
                 {"name": "site_id", "in": "query", "required": False,
-                 "schema": {"type": "integer", "minimum": 1}},
+                 "schema": ID_SCHEMA},
                 {"name": "active", "in": "query", "required": False, "schema": {"type": "boolean"}},
             ],
             "responses": {"200": json_response("Bans", {"type": "object"}),
@@ -115,7 +112,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/bans/{ban_id}": {"delete": {
         "summary": "Lift a ban (role: moderator)",
         "parameters": [{"name": "ban_id", "in": "path", "required": True,
-                        "schema": {"type": "integer", "minimum": 0}}],
+                        "schema": ID_SCHEMA}],
         "responses": {"200": json_response("The lifted ban", _BAN),
                       **error_responses(*AUTHENTICATED_ERRORS, 404)},
     }},

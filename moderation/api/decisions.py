@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from moderation.api.auth import current_key, require_role
 from moderation.api.context import db_session, request_id
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
+from moderation.api.params import ID_SCHEMA, MAX_INT
 from moderation.api.presenters import decision_body
 from moderation.api.schemas import errors_to_details, parse_json_body
-from moderation.api.scope import may_see_comment
+from moderation.api.scope import in_range, may_see_comment
 from moderation.errors import ApiError, not_found, validation_error
 from moderation.services import decisions as service
 from moderation.store import Comment
@@ -31,7 +32,8 @@ class DecisionIn(_Strict):
 
 
 class BulkDecisionIn(DecisionIn):
-    ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=service.MAX_BULK)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_INT, strict=False)]] = Field(
+        min_length=1, max_length=service.MAX_BULK)
 
 
 def _parse(model: type[DecisionIn]) -> Any:
@@ -59,7 +61,7 @@ def _result_body(result: service.DecisionResult) -> dict[str, Any]:
 @require_role("moderator")
 def decide_one(comment_id: int) -> dict[str, Any]:
     session = db_session()
-    comment = session.get(Comment, comment_id)
+    comment = session.get(Comment, comment_id) if in_range(comment_id) else None
     if comment is None or not may_see_comment(comment):  # 404 before validating the body
         raise not_found("comment")
     payload = _parse(DecisionIn)
@@ -89,7 +91,7 @@ def decide_bulk() -> dict[str, Any]:
     return {"results": bodies, "counts": counts}
 
 
-_ID = {"name": "comment_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+_ID = {"name": "comment_id", "in": "path", "required": True, "schema": ID_SCHEMA}
 OPENAPI_MODELS = (DecisionIn, BulkDecisionIn)
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/comments/{comment_id}/decision": {"post": {

@@ -10,6 +10,11 @@ from flask import request
 
 from moderation.errors import validation_error
 
+#: The largest id or number a query may carry (the databases' 32-bit integer columns).
+MAX_INT = 2_147_483_647
+#: The OpenAPI schema of such an id.
+ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+
 
 class QueryParams:
     """Reads typed query parameters, collecting every problem; :meth:`done` raises a 422."""
@@ -41,7 +46,7 @@ class QueryParams:
             return default
         return value
 
-    def integer(self, name: str, *, minimum: int = 1, maximum: int | None = None,
+    def integer(self, name: str, *, minimum: int = 1, maximum: int = MAX_INT,
                 default: int | None = None) -> int | None:
         value = request.args.get(name)
         if value is None or value == "":
@@ -51,9 +56,8 @@ class QueryParams:
         except ValueError:
             self._fail(name, "invalid_integer", "Must be an integer.")
             return default
-        if number < minimum or (maximum is not None and number > maximum):
-            bound = f" and at most {maximum}" if maximum is not None else ""
-            self._fail(name, "out_of_range", f"Must be at least {minimum}{bound}.")
+        if number < minimum or number > maximum:
+            self._fail(name, "out_of_range", f"Must be between {minimum} and {maximum}.")
             return default
         return number
 

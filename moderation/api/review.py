@@ -9,7 +9,7 @@ from flask import Blueprint
 from moderation.api.auth import require_role
 from moderation.api.context import db_session
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response
-from moderation.api.params import QueryParams
+from moderation.api.params import ID_SCHEMA, QueryParams
 from moderation.api.presenters import moderator_comment
 from moderation.api.scope import site_filter
 from moderation.errors import validation_error
@@ -92,15 +92,19 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
             "description": description}
 
 
+def _text(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length, "pattern": "^[^\\x00]*$"}
+
+
 PAGE_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["items", "next_cursor"],
     "properties": {"items": {"type": "array", "items": {"type": "object"}},
                    "next_cursor": {"type": ["string", "null"]}},
 }
 _COMMON = [
-    _query("site_id", {"type": "integer", "minimum": 1}, "Only this site (must be in the key's scope)"),
+    _query("site_id", ID_SCHEMA, "Only this site (must be in the key's scope)"),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Page size"),
-    _query("cursor", {"type": "string"}, "next_cursor from the previous page"),
+    _query("cursor", _text(500), "next_cursor from the previous page"),
 ]
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/comments": {"get": {
@@ -109,15 +113,15 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             _query("status", {"type": "string", "enum": list(STATUSES)}, "Current status"),
             _query("decision", {"type": "string", "enum": ["approved", "rejected", "none"]},
                    "Latest moderator decision; none = not decided by a moderator"),
-            _query("article_id", {"type": "string"}, "Article id"),
+            _query("article_id", _text(200), "Article id"),
             _query("category", {"type": "string", "enum": list(CATEGORIES)},
                    "Category whose score is at least min_score (default 0.5)"),
             _query("min_score", {"type": "number", "minimum": 0, "maximum": 1}, "Score threshold"),
-            _query("reason", {"type": "string"}, "Reason code, exact (spam:links) or prefix (spam)"),
-            _query("pseudonym", {"type": "string"}, "Sender pseudonym"),
+            _query("reason", _text(100), "Reason code, exact (spam:links) or prefix (spam)"),
+            _query("pseudonym", _text(32), "Sender pseudonym"),
             _query("from", {"type": "string", "format": "date-time"}, "Submitted at or after"),
             _query("to", {"type": "string", "format": "date-time"}, "Submitted before"),
-            _query("q", {"type": "string"}, "Text contains (case-insensitive)"),
+            _query("q", _text(200), "Text contains (case-insensitive)"),
             _query("sort", {"type": "string", "enum": ["newest", "oldest", "score"]}, "Order"),
             *_COMMON,
         ],
@@ -126,7 +130,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     }},
     "/v1/queue": {"get": {
         "summary": "The review queue: needs_review comments, oldest first (roles: moderator, admin)",
-        "parameters": [_query("article_id", {"type": "string"}, "Article id"), *_COMMON],
+        "parameters": [_query("article_id", _text(200), "Article id"), *_COMMON],
         "responses": {"200": json_response("A page of the queue", PAGE_SCHEMA),
                       **error_responses(*AUTHENTICATED_ERRORS, 404, 422)},
     }},

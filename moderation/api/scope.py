@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from moderation.api.auth import current_key
 from moderation.api.context import db_session
+from moderation.api.params import MAX_INT
 from moderation.errors import not_found
 from moderation.store import Comment, Site
 
@@ -28,8 +29,13 @@ def may_see_comment(comment: Comment) -> bool:
     return may_see_site(comment.site_id)
 
 
+def in_range(item_id: int) -> bool:
+    """Whether an id from a URL can exist at all (larger ones would overflow the database)."""
+    return 0 < item_id <= MAX_INT
+
+
 def visible_site(site_id: int) -> Site:
-    site = db_session().get(Site, site_id)
+    site = db_session().get(Site, site_id) if in_range(site_id) else None
     if site is None or not may_see_site(site_id):
         raise not_found("site")
     return site

@@ -10,7 +10,7 @@ from flask import Blueprint
 from moderation.api.auth import require_role
 from moderation.api.context import db_session
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response
-from moderation.api.params import QueryParams
+from moderation.api.params import ID_SCHEMA, QueryParams
 from moderation.api.scope import site_filter
 from moderation.errors import validation_error
 from moderation.services.stats import moderation_stats
@@ -39,7 +39,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "summary": "Counts per status, category, day and decision; per moderator; median queue time",
         "parameters": [
             {"name": "site_id", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1}},
+             "schema": ID_SCHEMA},
             {"name": "from", "in": "query", "required": False,
              "schema": {"type": "string", "format": "date-time"}},
             {"name": "to", "in": "query", "required": False,

@@ -71,8 +71,9 @@ def test_sender_blocklists_and_bans_reject_with_blocklist_sender(app: Flask, cli
     assert verdict_for(email="a@mailinator.com") == "blocklist:sender"
     assert verdict_for(email="fine@example.com", ip="203.0.113.5") == "approved"
 
-    ban = client.post("/v1/bans", headers=auth(mod), json={"kind": "email", "value": "Fine@Example.com",
-                                                          "reason": "abuse", "expires_in_days": 1})
+    ban = client.post("/v1/bans", headers=auth(mod), json={
+        "site_id": site, "kind": "email", "value": "Fine@Example.com", "reason": "abuse",
+        "expires_in_days": 1})
     assert ban.status_code == 201 and ban.get_json()["value"] == "f***@example.com"
     assert verdict_for(email="fine@example.com", ip="203.0.113.5") == "blocklist:sender"
     assert client.delete(f"/v1/bans/{ban.get_json()['id']}", headers=auth(mod)).status_code == 200

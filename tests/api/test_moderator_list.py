@@ -144,8 +144,8 @@ def test_moderators_never_see_a_full_ip_or_email(app: Flask, client: FlaskClient
     ipv4, ipv6, email = "203.0.113.77", "2001:db8:abcd:12::99", "reader.name@example.org"
     one = add_comment(app, site, ip=ipv4, email=email)
     add_comment(app, site, ip=ipv6, email=email, status="rejected")
-    client.post("/v1/bans", headers=auth(token), json={"kind": "ip", "value": ipv4})
-    client.post("/v1/bans", headers=auth(token), json={"kind": "email", "value": email})
+    client.post("/v1/bans", headers=auth(token), json={"site_id": site, "kind": "ip", "value": ipv4})
+    client.post("/v1/bans", headers=auth(token), json={"site_id": site, "kind": "email", "value": email})
     client.post(f"/v1/comments/{one}/decision", headers=auth(token), json={"decision": "approved"})
     bodies = [
         client.get(path, headers=auth(key)).get_data(as_text=True)

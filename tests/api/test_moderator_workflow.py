@@ -117,7 +117,7 @@ def test_no_code_path_updates_or_deletes_audit_rows(app: Flask, client: FlaskCli
         lambda: client.post(f"/v1/comments/{comment}/decision", headers=auth(mod),
                             json={"decision": "approved"}),
         lambda: client.post("/v1/bans", headers=auth(mod),
-                            json={"kind": "email", "value": "troll@example.com"}),
+                            json={"site_id": site, "kind": "email", "value": "troll@example.com"}),
         lambda: client.delete("/v1/bans/1", headers=auth(mod)),
     ]
     for step in steps:
