@@ -1,11 +1,12 @@
-"""URL converters: ids beyond a 64-bit integer can't exist, so they are 404s, not 500s."""
+"""URL converters: ids beyond the INTEGER key range can't exist, so they are 404s, not 500s."""
 
 from __future__ import annotations
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1
+#: Primary keys are INTEGER columns: 32-bit signed on PostgreSQL.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
