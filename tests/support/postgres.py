@@ -30,8 +30,10 @@ class PostgresServer:
 
     def halt(self) -> None:
         """Stop the server (fast shutdown), keeping its data for :meth:`resume`."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGINT)
+        assert self.process is not None and self.datadir is not None
+        # Signal the postmaster itself: runuser does not pass SIGINT on to its child.
+        postmaster = int((self.datadir / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGINT)
         self.process.wait(timeout=30)
 
     def resume(self) -> None:
