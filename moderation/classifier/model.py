@@ -54,7 +54,8 @@ class ToxicityClassifier:
     def decision_function(self, normalized: list[str]) -> np.ndarray:
         """Raw linear scores, shape (len(normalized), n_categories)."""
         x = tfidf(self.featurizer.counts(normalized), self.idf, self.featurizer.n_word)
-        return np.asarray(x @ self._coef_t) + self.intercept
+        # same dtype as the weights, or scipy would upcast the whole weight matrix per call
+        return np.asarray(x.astype(np.float32) @ self._coef_t, dtype=np.float64) + self.intercept
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.platt_a * raw + self.platt_b)))

@@ -48,10 +48,13 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "identical characters cut to 2. An offset map keeps explanations on the original text.",
         "- Features: hashed word 1–2-grams (2^18) and char 2–5-grams within words (2^20), "
         "sublinear tf-idf, L2-normalised per block.",
-        "- One L2 logistic regression per category (lbfgs, C=4), Platt-calibrated on 4-fold "
-        "grouped out-of-fold scores, then shifted to the base rate of Jigsaw's uniformly "
-        "sampled rows (probabilities are for a *typical comment stream*, not for the "
-        "enriched training pools).",
+        "- One L2 logistic regression per category (lbfgs, C=4). toxicity, abusive, obscene "
+        "and threat learn from the comment corpora (Jigsaw + Civil): adding the tweet and "
+        "pre-tokenised corpora lowered toxicity ROC AUC on Jigsaw (0.952 → 0.933) and on "
+        "Civil OOD (0.607 → 0.582) in a pilot. discriminatory learns from every corpus. "
+        "Platt-calibrated on 4-fold grouped out-of-fold scores of the Jigsaw rows, then shifted "
+        "to the base rate of Jigsaw's uniformly sampled rows "
+        "(probabilities are for a *typical comment stream*, not the enriched training pools).",
         f"- Artifact `{Path(art['path']).name}`: plain arrays + JSON (.npz, loaded with "
         f"allow_pickle=False), {art['bytes'] / 1e6:.1f} MB. scikit-learn "
         f"{meta['sklearn_version']}; libraries {meta['libraries']}; seed {meta['seed']}.",
@@ -105,9 +108,9 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "## Thresholds (default policy)",
         f"`reject` = lowest threshold whose precision stays ≥ {0.9} and `review` ≥ {0.6} for "
         "every higher threshold, with precision computed at the base rate of Jigsaw's random "
-        "rows (π·TPR / (π·TPR + (1−π)·FPR)) from out-of-fold scores on Jigsaw + Civil "
-        "(all sources for discriminatory). Observed precision/recall on the Jigsaw random rows "
-        "shown as a check.",
+        "rows (π·TPR / (π·TPR + (1−π)·FPR)), TPR/FPR from out-of-fold scores on all Jigsaw "
+        "rows (its pools were sampled by label, so class-conditional rates carry over). "
+        "Observed precision/recall on the Jigsaw random rows shown as a check.",
         "",
         "| category | base rate π | review | reject | recall@review | recall@reject | "
         "observed prec. review / reject (Jigsaw random) | ECE (Jigsaw random) |",
