@@ -57,19 +57,31 @@ def post_many(client: FlaskClient, token: str, n: int, prefix: str) -> list[int]
     return statuses
 
 
+class OwnRedis:
+    """A Redis server for one test, which the test may stop and start again on its port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = workdir
+        self.process = start_redis(self.port, workdir)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[int, str]]:
-    port = free_port()
-    process = start_redis(port, tmp_path / "redis")
-    holder = {"process": process}
-    yield port, f"redis://127.0.0.1:{port}/0"
-    holder["process"].terminate()
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    server = OwnRedis(tmp_path / "redis")
+    yield server
+    server.stop()
 
 
 def test_kill_9_of_a_busy_worker_loses_nothing(
-    database_url: str, own_redis: tuple[int, str], tmp_path: Path
+    database_url: str, own_redis: OwnRedis, tmp_path: Path
 ) -> None:
-    _port, redis_url = own_redis
+    redis_url = own_redis.url
     app = make_app(database_url, redis_url)
     token = make_key(app, "site", make_site(app))
     first = start_worker(database_url, redis_url, tmp_path / "w1.log", concurrency=2)
@@ -87,19 +99,19 @@ def test_kill_9_of_a_busy_worker_loses_nothing(
 
 
 def test_redis_restart_without_persistence_loses_no_accepted_comment(
-    database_url: str, own_redis: tuple[int, str], tmp_path: Path
+    database_url: str, own_redis: OwnRedis, tmp_path: Path
 ) -> None:
-    port, redis_url = own_redis
+    redis_url = own_redis.url
     app = make_app(database_url, redis_url)
     client = app.test_client()
     token = make_key(app, "site", make_site(app))
     worker = start_worker(database_url, redis_url, tmp_path / "w.log", beat=True, **FAST_SWEEPER)
     try:
         ids = post_many(client, token, 10, "before")
-        # Stop Redis hard (no persistence: queued messages are gone), keep accepting.
         redis.Redis.from_url(redis_url).shutdown(nosave=True)
-        ids += post_many(client, token, 5, "during")
-        start_redis(port, tmp_path / "redis2")
+        own_redis.process.wait(timeout=10)
+        ids += post_many(client, token, 5, "during")  # accepted while Redis is down
+        own_redis.process = start_redis(own_redis.port, own_redis.workdir)
         ids += post_many(client, token, 10, "after")
         assert wait_until(lambda: all_moderated_once(app, len(ids)), timeout=60)
     finally:
@@ -145,9 +157,9 @@ def test_database_outage_gives_503_then_everything_is_moderated(
 
 
 def test_the_same_task_delivered_twice_makes_one_verdict(
-    database_url: str, own_redis: tuple[int, str], tmp_path: Path
+    database_url: str, own_redis: OwnRedis, tmp_path: Path
 ) -> None:
-    _port, redis_url = own_redis
+    redis_url = own_redis.url
     app = make_app(database_url, redis_url)
     token = make_key(app, "site", make_site(app))
     ids = post_many(app.test_client(), token, 3, "dup")
