@@ -22,10 +22,11 @@ run: $(VENV)/.runtime
 	$(PY) -m moderation init-db
 	$(PY) -m moderation dev --port $(PORT)
 
-## test: lint, then the whole suite against SQLite and a PostgreSQL server it starts
+## test: lint and type-check, then the whole suite against SQLite and a PostgreSQL server it starts
 test: $(VENV)/.dev
 	bash scripts/ensure-test-services.sh
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	MODERATION_TEST_POSTGRES=required $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
