@@ -73,6 +73,7 @@ class RunStats:
     status_4xx: int = 0
     status_5xx: int = 0
     conn_errors: int = 0
+    sent_per_s: float = 0.0
     accepted_per_s: float = 0.0
     api_p50_ms: float = 0.0
     api_p99_ms: float = 0.0
@@ -347,6 +348,8 @@ def summarise(stats: RunStats, load: LoadResult, rows: list[tuple[int, float, st
     first_send = min((load.sent_wall[i] for i in answered), default=0.0)
     if replies:
         stats.accepted_per_s = stats.accepted / max(1e-9, max(replies) - first_send)
+        last_send = max(load.sent_wall[i] for i in answered)
+        stats.sent_per_s = stats.sent / max(1e-9, last_send - first_send)
     seen: Counter[int] = Counter()
     done_at: dict[int, float] = {}
     decisions: Counter[str] = Counter()
@@ -407,14 +410,14 @@ def print_table(results: list[RunStats], cfg: Config) -> dict[str, Any]:
     cols = [
         ("target", "{}"), ("phase", "{}"), ("rate", "{:.0f}"), ("sent", "{}"),
         ("accepted", "{}"), ("4xx", "{}"), ("5xx", "{}"), ("conn_err", "{}"),
-        ("acc/s", "{:.0f}"), ("api p50 ms", "{:.1f}"), ("api p99 ms", "{:.1f}"),
+        ("sent/s", "{:.0f}"), ("acc/s", "{:.0f}"), ("api p50 ms", "{:.1f}"), ("api p99 ms", "{:.1f}"),
         ("lag p99 ms", "{:.1f}"), ("e2e p50 ms", "{:.0f}"), ("e2e p99 ms", "{:.0f}"),
         ("done/s", "{:.0f}"), ("drain s", "{:.1f}"), ("check", "{}"),
     ]
     rows = []
     for r in results:
         rows.append([r.target, r.phase, r.rate if r.rate else 0, r.sent, r.accepted, r.status_4xx,
-                     r.status_5xx, r.conn_errors, r.accepted_per_s, r.api_p50_ms, r.api_p99_ms,
+                     r.status_5xx, r.conn_errors, r.sent_per_s, r.accepted_per_s, r.api_p50_ms, r.api_p99_ms,
                      r.lag_p99_ms, r.e2e_p50_ms, r.e2e_p99_ms, r.processed_per_s, r.drain_s,
                      "PASS" if r.ok else "FAIL"])
     cells = [[fmt.format(v) for (_, fmt), v in zip(cols, row, strict=True)] for row in rows]
@@ -423,7 +426,9 @@ def print_table(results: list[RunStats], cfg: Config) -> dict[str, Any]:
     print("  ".join(c[0].rjust(w) for c, w in zip(cols, widths, strict=True)))
     for row in cells:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
-    print("\n(done/s = verdicts per second for ours, acked no-op tasks per second for the floor,"
+    print("\n(sent/s = offered rate actually achieved; lag = how late sends were against the"
+          " --rate schedule, so a high lag means the API could not absorb the rate;")
+    print(" done/s = verdicts per second for ours, acked no-op tasks per second for the floor,"
           " from the first 202 to the last verdict/ack; e2e = client send to verdict created_at)")
 
     print("\nCPU seconds during load + drain (all processes of each component), machine busy %:")
@@ -616,6 +621,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run failed: {failure}")
     ok = (bool(results) and all(r.ok for r in results) and not failures and not timed_out
           and not interrupted)
+    refused = sum(r.status_5xx + r.status_4xx + r.conn_errors for r in results)
+    if refused:
+        print(f"\nWARNING: {refused} requests were answered 4xx/5xx or failed to connect "
+              "(see 'error answers' above); they are not part of the verdict check")
     print(f"\nEvery accepted comment has exactly one verdict: {'PASS' if ok else 'FAIL'}")
     if args.json:
         Path(args.json).write_text(json.dumps({
