@@ -627,6 +627,7 @@ def main(argv: list[str] | None = None) -> int:
               "(see 'error answers' above); they are not part of the verdict check")
     print(f"\nEvery accepted comment has exactly one verdict: {'PASS' if ok else 'FAIL'}")
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({
             "config": {k: v for k, v in vars(args).items()}, "cpus": os.cpu_count(),
             "mix": {"kinds": dict(mix.kinds), "languages": dict(mix.langs),
