@@ -76,8 +76,11 @@ def make_engine(url: str, *, for_worker: bool = False) -> Engine:
             poolclass=NullPool if for_worker else None,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; emit it ourselves so
-        # read-modify-write sections are serialised (BEGIN IMMEDIATE where asked).
+        # pysqlite's own transaction handling defers BEGIN; we emit BEGIN IMMEDIATE so a
+        # transaction that reads and then writes (key lookup then insert, for example)
+        # holds the write lock from the start. With a deferred BEGIN, SQLite refuses the
+        # write at once ("database is locked", no busy wait) whenever another connection
+        # committed in between; IMMEDIATE makes it wait up to busy_timeout instead.
         event.listen(engine, "connect", _disable_pysqlite_begin)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -89,7 +92,7 @@ def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:
