@@ -3,6 +3,7 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,14 +29,19 @@ def queue_redis_url(redis_url: str) -> str:
 
 
 @pytest.fixture
-def stack(database_url: str, queue_redis_url: str, tmp_path: Path) -> Iterator[Flask]:
+def worker_log(tmp_path: Path) -> Path:
+    return tmp_path / "worker.log"
+
+
+@pytest.fixture
+def stack(database_url: str, queue_redis_url: str, worker_log: Path) -> Iterator[Flask]:
     app = create_app({"database_url": database_url, "redis_url": queue_redis_url,
                       "env": "test", "secret_key": "test-secret-key-0123456789"})
-    worker = start_worker(database_url, queue_redis_url, tmp_path / "worker.log")
+    worker = start_worker(database_url, queue_redis_url, worker_log)
     yield app
     stop_worker(worker)
     app.extensions["db"].dispose()
-    log = (tmp_path / "worker.log").read_text(errors="replace")
+    log = worker_log.read_text(errors="replace")
     assert "Traceback" not in log, log[-4000:]
 
 
@@ -44,7 +50,7 @@ def _moderated(app: Flask, ids: list[int]) -> bool:
         return all(session.get(Comment, i).status != "pending" for i in ids)  # type: ignore[union-attr]
 
 
-def test_comments_reach_stored_verdicts_with_the_sender_ip(stack: Flask) -> None:
+def test_comments_reach_stored_verdicts_with_the_sender_ip(stack: Flask, worker_log: Path) -> None:
     client: FlaskClient = stack.test_client()
     token = make_key(stack, "site", make_site(stack))
     posts = {
@@ -56,7 +62,8 @@ def test_comments_reach_stored_verdicts_with_the_sender_ip(stack: Flask) -> None
     }
     ids: dict[str, int] = {}
     for label, body in posts.items():
-        response = client.post("/v1/comments", json=body, headers=auth(token))
+        response = client.post("/v1/comments", json=body,
+                               headers={**auth(token), "X-Request-ID": f"trace-{label}"})
         assert response.status_code == 202, response.get_data(as_text=True)
         ids[label] = response.get_json()["id"]
 
@@ -87,3 +94,10 @@ def test_comments_reach_stored_verdicts_with_the_sender_ip(stack: Flask) -> None
             sender = session.get(SenderDetails, comment_id)
             assert sender is not None
             assert sender.ip == posts[label]["sender"]["ip"]
+
+    # The request id given at intake follows each comment into the worker's JSON logs.
+    logged = [json.loads(line) for line in worker_log.read_text().splitlines()
+              if line.startswith("{")]
+    traced = {entry.get("request_id") for entry in logged
+              if entry.get("logger") == "workers.tasks"}
+    assert {"trace-clean", "trace-abusive", "trace-pii"} <= traced
