@@ -68,20 +68,26 @@ def reason_codes(result: PipelineResult) -> str:
 
 
 def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLike) -> Outcome:
-    comment = session.get(Comment, comment_id)
-    if comment is None:
+    # Read phase: everything the pipeline needs, in one short transaction.
+    row = session.execute(
+        select(Comment, Site).join(Site, Site.id == Comment.site_id).where(Comment.id == comment_id)
+    ).one_or_none()
+    if row is None:
         log.warning("comment %s does not exist; nothing to moderate", comment_id)
+        session.rollback()
         return Outcome(comment_id, None)
+    comment, site = row
     if comment.status != "pending":
+        session.rollback()
         return Outcome(comment_id, None)
-    site = session.get(Site, comment.site_id)
-    assert site is not None  # foreign key
-    started = time.perf_counter()
     policy = site_policy(site, classifier)
-    result = moderate(comment.text, title=comment.title, classifier=classifier,
-                      policy=policy, extra_checks=site_checks(session, comment, policy))
+    checks = site_checks(session, comment, policy)
+    text, title = comment.text, comment.title
+    # No transaction (and on SQLite no lock) is held while the pipeline runs.
+    session.rollback()
+    started = time.perf_counter()
+    result = moderate(text, title=title, classifier=classifier, policy=policy, extra_checks=checks)
     elapsed = time.perf_counter() - started
-    session.rollback()  # end the read transaction before the claiming write
     now = datetime.now(UTC)
     claimed = session.execute(
         update(Comment)
