@@ -48,9 +48,10 @@ def active_bans(session: Session, site_id: int, now: datetime | None = None) -> 
     return [BanRule(kind, value) for kind, value in rows]
 
 
-def site_checks(session: Session, comment: Comment, policy: Policy) -> list[Callable[[str], CheckResult]]:
+def site_checks(
+    session: Session, comment: Comment, details: SenderDetails | None, policy: Policy
+) -> list[Callable[[str], CheckResult]]:
     """The site's own rules as extra pipeline checks: word lists, sender blocklists and bans."""
-    details = session.get(SenderDetails, comment.id)
     facts = SenderFacts(
         pseudonym=comment.sender_pseudonym,
         ip=details.ip if details is not None else None,
@@ -70,18 +71,21 @@ def reason_codes(result: PipelineResult) -> str:
 def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLike) -> Outcome:
     # Read phase: everything the pipeline needs, in one short transaction.
     row = session.execute(
-        select(Comment, Site).join(Site, Site.id == Comment.site_id).where(Comment.id == comment_id)
+        select(Comment, Site, SenderDetails)
+        .join(Site, Site.id == Comment.site_id)
+        .outerjoin(SenderDetails, SenderDetails.comment_id == Comment.id)
+        .where(Comment.id == comment_id)
     ).one_or_none()
     if row is None:
         log.warning("comment %s does not exist; nothing to moderate", comment_id)
         session.rollback()
         return Outcome(comment_id, None)
-    comment, site = row
+    comment, site, details = row
     if comment.status != "pending":
         session.rollback()
         return Outcome(comment_id, None)
     policy = site_policy(site, classifier)
-    checks = site_checks(session, comment, policy)
+    checks = site_checks(session, comment, details, policy)
     text, title = comment.text, comment.title
     # No transaction (and on SQLite no lock) is held while the pipeline runs.
     session.rollback()
