@@ -3,6 +3,9 @@ a restarted Redis, a stopped database and duplicate deliveries. Each is bounded.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,6 +174,49 @@ def test_the_same_task_delivered_twice_makes_one_verdict(
     try:
         assert wait_until(lambda: all_moderated_once(app, len(ids)), timeout=40)
         threading.Event().wait(1.5)  # let the duplicates run too
+    finally:
+        stop_worker(worker)
+    assert set(verdict_counts(app).values()) == {1}
+
+
+def _pool_children(worker_pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(worker_pid)],
+                         capture_output=True, text=True, check=False).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def test_sigterm_finishes_or_requeues_current_work_without_the_sweeper(
+    database_url: str, own_redis: OwnRedis, tmp_path: Path
+) -> None:
+    """Warm shutdown: active tasks finish, prefetched ones go back to the queue."""
+    app = make_app(database_url, own_redis.url)
+    token = make_key(app, "site", make_site(app))
+    first = start_worker(database_url, own_redis.url, tmp_path / "w1.log", concurrency=2)
+    ids = post_many(app.test_client(), token, 30, "term")
+    assert wait_until(lambda: sum(verdict_counts(app).values()) >= 1, timeout=40)
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=40) == 0
+    second = start_worker(database_url, own_redis.url, tmp_path / "w2.log", concurrency=2)
+    try:  # no beat here: every comment must come back through the queue itself
+        assert wait_until(lambda: all_moderated_once(app, len(ids)), timeout=40)
+    finally:
+        stop_worker(second)
+    assert set(verdict_counts(app).values()) == {1}
+
+
+def test_a_killed_pool_process_does_not_lose_its_task(
+    database_url: str, own_redis: OwnRedis, tmp_path: Path
+) -> None:
+    app = make_app(database_url, own_redis.url)
+    token = make_key(app, "site", make_site(app))
+    worker = start_worker(database_url, own_redis.url, tmp_path / "w.log", concurrency=2)
+    try:
+        assert wait_until(lambda: len(_pool_children(worker.pid)) == 2, timeout=30)
+        ids = post_many(app.test_client(), token, 30, "pool")
+        assert wait_until(lambda: sum(verdict_counts(app).values()) >= 1, timeout=40)
+        for child in _pool_children(worker.pid):
+            os.kill(child, signal.SIGKILL)  # both pool processes, mid-stream
+        assert wait_until(lambda: all_moderated_once(app, len(ids)), timeout=40)
     finally:
         stop_worker(worker)
     assert set(verdict_counts(app).values()) == {1}
