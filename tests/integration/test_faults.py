@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,9 +179,16 @@ def test_the_same_task_delivered_twice_makes_one_verdict(
 
 
 def _pool_children(worker_pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(worker_pid)],
-                         capture_output=True, text=True, check=False).stdout
-    return [int(pid) for pid in out.split()]
+    """Child pids from /proc (no dependency on procps being installed)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process exited while we looked
+        if int(fields[1]) == worker_pid:
+            children.append(int(stat.parent.name))
+    return children
 
 
 def test_sigterm_finishes_or_requeues_current_work_without_the_sweeper(
