@@ -15,6 +15,7 @@ from moderation.api.openapi import (
     json_response,
     schema_ref,
 )
+from moderation.api.presenters import verdict_body
 from moderation.api.ratelimit import enforce_sender_ip_limit
 from moderation.api.schemas import CommentIn, parse_comment, parse_idempotency_key
 from moderation.errors import ApiError, not_found
@@ -27,19 +28,6 @@ bp = Blueprint("comments", __name__, url_prefix="/v1")
 
 def comment_link(comment_id: int) -> str:
     return url_for("comments.get_comment", comment_id=comment_id)
-
-
-def verdict_body(verdict: Verdict) -> dict[str, Any]:
-    spans = [span for reason in verdict.reasons for span in reason.get("spans", [])]
-    return {
-        "decision": verdict.decision,
-        "categories": verdict.scores,
-        "reasons": verdict.reasons,
-        "spans": sorted(spans, key=lambda s: (s["start"], s["end"])),
-        "model_version": verdict.model_version,
-        "policy_version": verdict.policy_version,
-        "decided_at": verdict.created_at.isoformat(),
-    }
 
 
 def latest_verdict(comment_id: int) -> Verdict | None:
