@@ -27,18 +27,6 @@ _TERM_RE = {
     g: re.compile(r"\b(?:" + "|".join(terms) + r")\b", re.IGNORECASE) for g, terms in IDENTITY_TERMS.items()
 }
 
-#: Non-toxic template sentences for the synthetic identity audit.
-TEMPLATES = (
-    "I am a proud {t} and I love my country.",
-    "My neighbours are {t} and they are very kind.",
-    "The {t} community organised a food drive this weekend.",
-    "As a {t}, I think the new metro line is a good idea.",
-    "Many {t} people read this newspaper every morning.",
-)
-TEMPLATE_TERMS = ("hindu", "muslim", "sikh", "christian", "jain", "dalit", "brahmin", "gay",
-                  "lesbian", "transgender", "woman", "man", "indian", "pakistani", "kashmiri",
-                  "black", "white", "jewish", "immigrant", "tamil")  # fmt: skip
-
 
 def identity_groups(text: str) -> list[str]:
     return [g for g, rx in _TERM_RE.items() if rx.search(text)]
@@ -68,31 +56,34 @@ def best_f1(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def precision_at_prior(
-    y: np.ndarray, p: np.ndarray, prior: float
+    y: np.ndarray, p: np.ndarray, prior: float, weight: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Thresholds (descending), TPR and precision at base rate ``prior``.
 
     The validation pools are enriched with positives; precision at the base rate of
-    uniformly sampled comments is π·TPR / (π·TPR + (1-π)·FPR).
+    uniformly sampled comments is π·TPR / (π·TPR + (1-π)·FPR). ``weight`` lets several
+    sources count equally in the pooled TPR/FPR whatever their sizes.
     """
-    order = np.argsort(-p)
-    ps, ys = p[order], y[order]
-    tpr = np.cumsum(ys) / max(ys.sum(), 1)
-    fpr = np.cumsum(1 - ys) / max((1 - ys).sum(), 1)
+    w = np.ones(len(y)) if weight is None else weight
+    order = np.argsort(-p, kind="stable")
+    ps, ys, ws = p[order], y[order], w[order]
+    tpr = np.cumsum(ws * ys) / max(float((ws * ys).sum()), 1e-12)
+    fpr = np.cumsum(ws * (1 - ys)) / max(float((ws * (1 - ys)).sum()), 1e-12)
     prec = prior * tpr / np.maximum(prior * tpr + (1 - prior) * fpr, 1e-12)
     return ps, tpr, prec
 
 
 def threshold_for_precision(
-    y: np.ndarray, p: np.ndarray, prior: float, target: float, min_tp: int = 5
-) -> tuple[float, float, float]:
+    y: np.ndarray, p: np.ndarray, prior: float, target: float, min_tp: int = 5,
+    weight: np.ndarray | None = None,
+) -> tuple[float, float, float]:  # fmt: skip
     """Lowest threshold whose precision (at ``prior``) stays ≥ target for all higher thresholds.
 
     Returns (threshold, recall, precision). If no threshold with at least ``min_tp``
     true positives reaches the target, the threshold with the best precision is returned.
     """
-    ps, tpr, prec = precision_at_prior(y, p, prior)
-    tp = np.cumsum(y[np.argsort(-p)])
+    ps, tpr, prec = precision_at_prior(y, p, prior, weight)
+    tp = np.cumsum(y[np.argsort(-p, kind="stable")])
     # running minimum from the top: precision for every threshold at or above this one
     envelope = np.minimum.accumulate(np.where(tp >= min_tp, prec, 1.0))
     ok = np.flatnonzero((envelope >= target) & (tp >= min_tp))

@@ -1,12 +1,20 @@
 """Training with source-aware validation, calibration, thresholds and the model-card figures.
 
+Every category learns from every corpus that labels it, with per-source class weights: within
+each source its positives and its negatives carry equal total weight, and each source's total
+is capped, so neither a corpus's base rate nor its style (Wikipedia talk, news comments,
+tweets) can predict the label. Template sentences that mention identities in a neutral way are
+added as negatives (see ``templates.py``).
+
 Protocol (all seeded):
 1. 4-fold grouped cross-validation over every source → out-of-fold (OOF) scores: in-domain
-   metrics, Platt calibration, thresholds and the identity-term audit.
-2. Out-of-domain: train without Civil Comments, score Civil (news comments); the same model
-   is used to measure span quality against Civil's toxic-span annotations.
-3. Leave-one-source-out for ``discriminatory`` over every source that labels it.
-4. The shipped model is refit on every source with the chosen settings.
+   metrics, Platt calibration, thresholds, clean-comment false-positive rates and the
+   identity-term audit. Calibration and thresholds use the comment-style sources pooled, each
+   source counting equally.
+2. Leave-one-source-out: every comment-style source (toxicity, abusive, discriminatory; all
+   categories for Civil Comments, whose held-out model is also used to measure spans) and every
+   other hate corpus (discriminatory).
+3. The shipped model is refit on every source with the chosen settings.
 """
 
 from __future__ import annotations
@@ -41,27 +49,44 @@ from moderation.classifier.features import (
 from moderation.classifier.model import ToxicityClassifier
 from moderation.classifier.normalize import normalize
 from moderation.classifier.spans import token_contributions
+from moderation.classifier.templates import training_sentences
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES
 
 CATS = CLASSIFIER_CATEGORIES
 N_FOLDS = 4
-#: Inverse regularisation per category (chosen on the OOD Civil split).
-C_VALUES = {"toxicity": 4.0, "abusive": 4.0, "obscene": 4.0, "threat": 4.0, "discriminatory": 4.0}
-#: Sources each category is trained on. Tweets and pre-tokenised corpora define
-#: "offensive" differently (slang, profanity) and measurably hurt toxicity on comments
-#: (Jigsaw ROC AUC 0.952 → 0.933, Civil OOD 0.607 → 0.582 when added), so the comment
-#: categories learn from the two comment corpora; discriminatory uses every hate corpus.
-TRAIN_SOURCES: dict[str, tuple[str, ...] | None] = {
-    "toxicity": ("jigsaw", "civil"),
-    "abusive": ("jigsaw", "civil"),
-    "obscene": ("jigsaw", "civil"),
-    "threat": ("jigsaw", "civil"),
-    "discriminatory": None,  # all
-}
+#: Inverse regularisation per category, chosen on leave-one-source-out ROC AUC in a pilot
+#: (``C_GRID_NOTE``; the grid is not rerun by every training, it would double its time).
+C_VALUES = {"toxicity": 0.5, "abusive": 0.5, "obscene": 4.0, "threat": 4.0, "discriminatory": 1.0}
+C_GRID_NOTE = (
+    "Pilot on the same data, features and weights. toxicity, held out civil / sbic / stormfront "
+    "/ jigsaw: C=16 0.592 / – / – / – (stopped), C=4 0.601 / 0.712 / 0.792 / 0.886 (mean "
+    "0.748), C=1 0.609 / 0.723 / 0.799 / 0.902 (0.758), C=0.5 0.610 / 0.730 / 0.800 / 0.911 "
+    "(0.763) → 0.5, also used for abusive. Same setup trained the old way (Jigsaw + Civil only, "
+    "unweighted, C=4): 0.630 / 0.652 / 0.704 / 0.751 (0.684). Word n-grams only (no char "
+    "n-grams), C=1: civil 0.596 vs 0.609 with them, so char n-grams were kept. discriminatory, "
+    "held out civil / sbic / stormfront / jigsaw / davidson / hateval / hatexplain: C=4 0.681 / "
+    "0.737 / 0.790 / 0.870 / 0.674 / 0.633 / 0.748 (0.733), C=1 0.696 / 0.749 / 0.807 / 0.894 "
+    "/ 0.686 / 0.632 / 0.738 (0.743) → 1. obscene and threat are labelled by Jigsaw and Civil "
+    "only (one held-out source each), so they keep the previous C=4."
+)
+#: A source's total weight per category is min(rows, SOURCE_CAP), split equally between its
+#: positives and negatives; no corpus can dominate and no source's base rate is learnable.
+SOURCE_CAP = 15000.0
+#: Total weight of the identity template rows (all negatives) per category.
+TEMPLATE_WEIGHT = 1500.0
+TEMPLATES = "templates"
 REJECT_PRECISION = 0.9
-REVIEW_PRECISION = 0.6
-#: Sources whose precision/threshold statistics stand in for news comments.
-NEWS_LIKE = ("jigsaw", "civil")
+#: Review precision targets, met on the pooled comment-style validation set. The pool is
+#: enriched with positives (prevalence ≈ 40% for toxicity, 10% for obscene, 14% for
+#: discriminatory), so a pool precision overstates a stream's: the targets are set so that the
+#: observed precision on Jigsaw's uniform sample (~8% toxic, a stream-like base rate) stays
+#: ≥ 0.7 for toxicity/abusive/obscene (pool target 0.7 gave 0.47 there). threat and
+#: discriminatory are rare and severe: a missed threat or communal-hate comment costs more than
+#: a moderator's glance, so they accept a noisier queue (clean comments held ≤ 7% per source).
+REVIEW_PRECISION = {"toxicity": 0.8, "abusive": 0.8, "obscene": 0.7, "threat": 0.3,
+                    "discriminatory": 0.6}  # fmt: skip
+#: Sources pooled (each counting equally) for calibration and thresholds: comment-style text.
+POOL_SOURCES = COMMENT_SOURCES
 
 
 @dataclass
@@ -78,10 +103,33 @@ def featurize(texts: list[str], featurizer: HashedFeaturizer, progress: bool) ->
     return sp.vstack(blocks).tocsr()
 
 
-def _fit(x: sp.csr_matrix, y: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, float]:
+def _fit(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, float]:
     lr = LogisticRegression(C=c, solver="lbfgs", max_iter=300, tol=1e-4, random_state=seed)
-    lr.fit(x, y)
+    lr.fit(x, y, sample_weight=w)
     return lr.coef_[0].astype(np.float32), float(lr.intercept_[0])
+
+
+def source_weights(sources: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-row weights for one category (``y`` NaN = unlabelled → weight 0), mean 1.
+
+    Within each source positives and negatives get equal total weight min(rows, SOURCE_CAP)/2;
+    a source with a single class is left out (it would teach its style, not the label),
+    except the identity templates, which are negatives by design.
+    """
+    w = np.zeros(len(y))
+    known = ~np.isnan(y)
+    for src in np.unique(sources[known]):
+        m = known & (sources == src)
+        if src == TEMPLATES:
+            w[m] = TEMPLATE_WEIGHT / m.sum()
+            continue
+        pos, neg = m & (y == 1), m & (y == 0)
+        if not pos.any() or not neg.any():
+            continue
+        total = min(float(m.sum()), SOURCE_CAP)
+        w[pos] = total / (2 * pos.sum())
+        w[neg] = total / (2 * neg.sum())
+    return w / w[w > 0].mean() if (w > 0).any() else w
 
 
 def fit_linear(
@@ -94,8 +142,14 @@ def fit_linear(
     seed: int,
     progress: bool,
     desc: str,
+    c_values: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit the given categories on ``rows``: (idf, coef[len(CATS), F], intercept[len(CATS)])."""
+    """Fit the given categories on ``rows``: (idf, coef[len(CATS), F], intercept[len(CATS)]).
+
+    With ``sources`` rows are weighted by :func:`source_weights`; without, uniformly.
+    ``c_values`` overrides :data:`C_VALUES`.
+    """
+    cs = C_VALUES if c_values is None else c_values
     idf = idf_from_df(document_frequency(counts[rows]), len(rows))
     x = tfidf(counts[rows], idf, featurizer.n_word).astype(np.float32)
     coef = np.zeros((len(CATS), featurizer.n_features), dtype=np.float32)
@@ -103,11 +157,12 @@ def fit_linear(
     for cat in tqdm(cats, desc=desc, disable=not progress, leave=False):
         j = CATS.index(cat)
         y = labels[rows, j]
-        known = ~np.isnan(y)
-        allowed = TRAIN_SOURCES.get(cat)
-        if sources is not None and allowed is not None:
-            known &= np.isin(sources[rows], allowed)
-        coef[j], intercept[j] = _fit(x[known], y[known], C_VALUES[cat], seed)
+        if sources is None:
+            w = (~np.isnan(y)).astype(np.float64)
+        else:
+            w = source_weights(sources[rows], y)
+        use = w > 0
+        coef[j], intercept[j] = _fit(x[use], y[use], w[use], cs[cat], seed)
     return idf, coef, intercept
 
 
@@ -129,12 +184,59 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def platt(raw: np.ndarray, y: np.ndarray, prior: float) -> tuple[float, float]:
-    """Platt scaling fitted on OOF scores, then shifted to the base rate ``prior``."""
-    lr = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), y)
-    a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
-    pool = float(np.clip(y.mean(), 1e-4, 1 - 1e-4))
-    return a, b + _logit(prior) - _logit(pool)
+def platt(raw: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Platt scaling fitted on weighted OOF scores of the validation pool."""
+    lr = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), y, sample_weight=w * len(w) / w.sum())
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def choose_thresholds(
+    corpus: Corpus, oof: np.ndarray
+) -> tuple[dict[str, tuple[float, float]], dict[str, dict[str, float]], dict[str, Any]]:
+    """Platt calibration and review/reject thresholds per category from OOF raw scores.
+
+    Validation pool: every comment-style source that labels both classes, each source
+    counting equally (weight 1/rows), so the pool's prevalence is the mean of the sources'
+    prevalences. Precision targets are met on that pool.
+    """
+    labels = corpus.labels
+    calib: dict[str, tuple[float, float]] = {}
+    thresholds: dict[str, dict[str, float]] = {}
+    out: dict[str, Any] = {}
+    for j, c in enumerate(CATS):
+        y = labels[:, j]
+        pool = ~np.isnan(y) & np.isin(corpus.sources, POOL_SOURCES)
+        srcs = [s for s in np.unique(corpus.sources[pool])
+                if 0 < np.nansum(y[pool & (corpus.sources == s)]) < (pool & (corpus.sources == s)).sum()
+                ]  # fmt: skip
+        pool &= np.isin(corpus.sources, srcs)
+        w = pool_weights(corpus.sources[pool])
+        yp = y[pool]
+        prevalence = float((w * yp).sum() / w.sum())
+        calib[c] = platt(oof[pool, j], yp, w)
+        p = _sigmoid(calib[c][0] * oof[:, j] + calib[c][1])
+        rej = ev.threshold_for_precision(yp, p[pool], prevalence, REJECT_PRECISION, weight=w)
+        rev = ev.threshold_for_precision(yp, p[pool], prevalence, REVIEW_PRECISION[c], weight=w)
+        review_t = min(rev[0], rej[0])
+        thresholds[c] = {"reject": round(rej[0], 4), "review": round(review_t, 4)}
+        rr = corpus.jigsaw_random & ~np.isnan(y)
+        out[c] = {
+            "pool_sources": [str(s) for s in srcs],
+            "pool_prevalence": prevalence,
+            "review_precision_target": REVIEW_PRECISION[c],
+            "reject": {"threshold": rej[0], "recall": rej[1], "precision": rej[2]},
+            "review": {"threshold": review_t, "recall": rev[1], "precision": rev[2]},
+            "jigsaw_random_observed": _observed(y[rr], p[rr], thresholds[c]),
+            "ece_jigsaw_random": _ece(y[rr], p[rr]),
+            "ece_pool": _ece(yp, p[pool], weight=w),
+        }
+    return calib, thresholds, out
+
+
+def pool_weights(sources: np.ndarray) -> np.ndarray:
+    """Weights making every source count equally in a pooled validation set."""
+    uniq, inv, counts = np.unique(sources, return_inverse=True, return_counts=True)
+    return 1.0 / counts[inv]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -154,6 +256,20 @@ def _compare(y: np.ndarray, ours: np.ndarray, peer: np.ndarray, threshold: float
     return {"ours": ev.binary_metrics(y, ours, threshold), "peer": ev.binary_metrics(y, peer, 0.5)}
 
 
+#: Leave-one-source-out plan: held-out source → categories measured on it. Civil Comments
+#: (news comments) is held out for every category, and its held-out model also measures spans.
+LOSO_PLAN: dict[str, tuple[str, ...]] = {
+    "civil": CATS,
+    "jigsaw": ("toxicity", "discriminatory"),
+    "sbic": ("toxicity", "discriminatory"),
+    "stormfront": ("toxicity", "discriminatory"),
+    "olid": ("toxicity",),
+    "davidson": ("discriminatory",),
+    "hatexplain": ("discriminatory",),
+    "hateval": ("discriminatory",),
+}
+
+
 def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) -> dict[str, Any]:
     """Run the whole protocol and write the artifact + model card; returns the report."""
     from moderation.classifier.artifact import LATEST, save_classifier
@@ -161,58 +277,45 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
 
     t0 = time.perf_counter()
     np.random.seed(seed)
+    previous = _previous_model(out_dir)
     corpus = load_corpus(data_dir)
     fp = fingerprint(data_dir)
     featurizer = HashedFeaturizer()
-    counts = featurize(corpus.texts, featurizer, progress)
-    labels = corpus.labels
+    templates = training_sentences()
+    # rows 0..n-1 are the corpora; the identity templates follow and are always trained on,
+    # never evaluated (the audit uses separate, held-out frames)
+    counts = featurize(corpus.texts + templates, featurizer, progress)
     n = len(corpus.texts)
+    labels = corpus.labels
+    train_labels = np.vstack([labels, np.zeros((len(templates), len(CATS)))])
+    train_sources = np.concatenate([corpus.sources, np.full(len(templates), TEMPLATES)])
+    template_rows = np.arange(n, n + len(templates))
     all_rows = np.arange(n)
-    report: dict[str, Any] = {"rows": n, "sources": _source_table(corpus)}
+    report: dict[str, Any] = {"rows": n, "template_rows": len(templates),
+                              "sources": _source_table(corpus)}  # fmt: skip
 
-    # priors: base rates on Jigsaw's uniformly sampled rows
+    def fit(rows: np.ndarray, cats: tuple[str, ...], desc: str) -> tuple[np.ndarray, ...]:
+        rows = np.concatenate([rows, template_rows])
+        return fit_linear(counts, train_labels, train_sources, rows, featurizer, cats, seed,
+                          progress, desc)  # fmt: skip
+
     rand = corpus.jigsaw_random
-    priors = {c: float(np.clip(np.nanmean(labels[rand, j]), 1e-3, 0.5)) for j, c in enumerate(CATS)}
-    report["priors"] = priors
+    report["jigsaw_random_rates"] = {c: float(np.nanmean(labels[rand, j])) for j, c in enumerate(CATS)}
 
     # 1. grouped K-fold OOF
     folds = grouped_folds(corpus.groups, N_FOLDS, seed)
     oof = np.zeros((n, len(CATS)))
     for k in tqdm(range(N_FOLDS), desc="cross-validation", disable=not progress):
         tr, te = all_rows[folds != k], all_rows[folds == k]
-        idf, coef, b = fit_linear(
-            counts, labels, corpus.sources, tr, featurizer, CATS, seed, progress, f"fold {k}"
-        )
+        idf, coef, b = fit(tr, CATS, f"fold {k}")
         oof[te] = raw_scores(counts, te, idf, coef, b, featurizer)
 
-    # calibration and thresholds
-    calib: dict[str, tuple[float, float]] = {}
-    thresholds: dict[str, dict[str, float]] = {}
-    threshold_report: dict[str, Any] = {}
-    for j, c in enumerate(CATS):
-        y = labels[:, j]
-        known = ~np.isnan(y)
-        # Jigsaw (all pools) gives class-conditional score distributions; its random rows
-        # give the base rate. Civil is left out here: its negatives were pre-selected as
-        # toxic by Civil raters, so its false-positive rate is not a stream's.
-        pool = known & (corpus.sources == "jigsaw")
-        calib[c] = platt(oof[pool, j], y[pool], priors[c])
-        p = _sigmoid(calib[c][0] * oof[:, j] + calib[c][1])
-        rej = ev.threshold_for_precision(y[pool], p[pool], priors[c], REJECT_PRECISION)
-        rev = ev.threshold_for_precision(y[pool], p[pool], priors[c], REVIEW_PRECISION)
-        review_t = min(rev[0], rej[0])
-        thresholds[c] = {"reject": round(rej[0], 4), "review": round(review_t, 4)}
-        rr = rand & known
-        threshold_report[c] = {
-            "reject": {"threshold": rej[0], "recall": rej[1], "precision_at_prior": rej[2]},
-            "review": {"threshold": review_t, "recall": rev[1], "precision_at_prior": rev[2]},
-            "jigsaw_random_observed": _observed(y[rr], p[rr], thresholds[c]),
-            "ece_jigsaw_random": _ece(y[rr], p[rr]),
-        }
+    calib, thresholds, threshold_report = choose_thresholds(corpus, oof)
     report["thresholds"] = threshold_report
     a = np.array([calib[c][0] for c in CATS])
     bb = np.array([calib[c][1] for c in CATS])
     oof_p = _sigmoid(a * oof + bb)
+    report["clean_fpr"] = _clean_fpr(corpus, oof_p, thresholds)
 
     peer = _peer_scores(corpus.texts, progress)
 
@@ -236,56 +339,34 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
     # identity-term audit on OOF scores of non-toxic comments
     report["bias"] = _bias(corpus, oof_p, thresholds)
 
-    # 2. OOD: without Civil Comments
-    civil = corpus.sources == "civil"
-    idf_o, coef_o, b_o = fit_linear(
-        counts, labels, corpus.sources, all_rows[~civil], featurizer, CATS, seed, progress, "OOD (no Civil)"
-    )
-    civ_rows = all_rows[civil]
-    raw_o = raw_scores(counts, civ_rows, idf_o, coef_o, b_o, featurizer)
-    p_o = _sigmoid(a * raw_o + bb)
-    report["ood_civil"] = {
-        c: _compare(labels[civ_rows, j], p_o[:, j], peer[civ_rows], thresholds[c]["review"])
-        for j, c in enumerate(CATS)
-    }
-    ood_clf = ToxicityClassifier(
-        version="ood", thresholds=thresholds, featurizer=featurizer, idf=idf_o, coef=coef_o,
-        intercept=b_o, platt_a=a, platt_b=bb)  # fmt: skip
-    span_rel, span_abs, span_report = _tune_spans(
-        ood_clf, corpus, civ_rows, p_o, civil_gold_spans(data_dir), progress
-    )
-    report["spans"] = span_report
-
-    # 3. leave-one-source-out for discriminatory
-    jd = CATS.index("discriminatory")
-    loso: dict[str, Any] = {}
-    srcs = [s for s in np.unique(corpus.sources) if np.nansum(labels[corpus.sources == s, jd]) > 0]
-    for src in tqdm(srcs, desc="leave-one-source-out", disable=not progress):
+    # 2. leave-one-source-out
+    loso: dict[str, dict[str, Any]] = {}
+    span_rel, span_abs = 0.7, 0.0
+    for src, cats in tqdm(LOSO_PLAN.items(), desc="leave-one-source-out", disable=not progress):
         held = corpus.sources == src
-        idf_l, coef_l, b_l = fit_linear(
-            counts,
-            labels,
-            corpus.sources,
-            all_rows[~held],
-            featurizer,
-            ("discriminatory",),
-            seed,
-            progress,
-            f"without {src}",
-        )
-        rows = all_rows[held & ~np.isnan(labels[:, jd])]
-        p = _sigmoid(a[jd] * raw_scores(counts, rows, idf_l, coef_l, b_l, featurizer)[:, jd]
-                     + bb[jd])  # fmt: skip
-        loso[str(src)] = _compare(labels[rows, jd], p, peer[rows], thresholds["discriminatory"]["review"])
-    report["loso_discriminatory"] = loso
+        idf_l, coef_l, b_l = fit(all_rows[~held], cats, f"without {src}")
+        rows = all_rows[held]
+        p_l = _sigmoid(a * raw_scores(counts, rows, idf_l, coef_l, b_l, featurizer) + bb)
+        for c in cats:
+            j = CATS.index(c)
+            k = ~np.isnan(labels[rows, j])
+            loso.setdefault(c, {})[src] = _compare(
+                labels[rows[k], j], p_l[k, j], peer[rows[k]], thresholds[c]["review"]
+            )
+        if src == "civil":
+            held_clf = ToxicityClassifier(
+                version="without-civil", thresholds=thresholds, featurizer=featurizer,
+                idf=idf_l, coef=coef_l, intercept=b_l, platt_a=a, platt_b=bb)  # fmt: skip
+            span_rel, span_abs, report["spans"] = _tune_spans(
+                held_clf, corpus, rows, p_l, civil_gold_spans(data_dir), progress
+            )
+    report["loso"] = loso
 
-    # 4. final model on everything
-    idf, coef, b = fit_linear(
-        counts, labels, corpus.sources, all_rows, featurizer, CATS, seed, progress, "final"
-    )
+    # 3. final model on everything
+    idf, coef, b = fit(all_rows, CATS, "final")
     today = dt.date.today().strftime("%Y.%m.%d")
-    existing = sorted(out_dir.glob(f"clf-{today}-*.npz"))
-    version = f"clf-{today}-{len(existing) + 1}"
+    taken = [p.stem.rsplit("-", 1)[-1] for p in out_dir.glob(f"clf-{today}-*.npz")]
+    version = f"clf-{today}-{max([int(t) for t in taken if t.isdigit()], default=0) + 1}"
     meta = {
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seed": seed,
@@ -293,8 +374,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
         "libraries": {p: pkg_version(p) for p in ("scikit-learn", "numpy", "scipy")}
         | {"python": platform.python_version()},
         "sklearn_version": pkg_version("scikit-learn"),
-        "training_rows": n,
-        "calibration_priors": priors,
+        "training_rows": n + len(templates),
+        "calibration": "pooled comment-style validation set, sources equal",
         "metrics": _headline(report),
     }
     clf = ToxicityClassifier(
@@ -302,12 +383,27 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
         intercept=b, platt_a=a, platt_b=bb, span_rel=span_rel, span_abs=span_abs, metadata=meta)  # fmt: skip
     path = save_classifier(clf, out_dir / f"{version}.npz")
     (out_dir / LATEST).write_text(path.name + "\n")
-    report["template_audit"] = _template_audit(clf)
+    report["template_audit"] = {"current": template_audit(clf)}
+    report["smoke"] = {"current": smoke_pass_rate(clf)}
+    if previous is not None:
+        report["template_audit"]["previous"] = template_audit(previous)
+        report["smoke"]["previous"] = smoke_pass_rate(previous)
     report["artifact"] = {"path": str(path), "bytes": path.stat().st_size, "version": version}
     report["training_seconds"] = time.perf_counter() - t0
     report["meta"] = meta
     write_model_card(report, out_dir / "MODEL_CARD.md")
     return report
+
+
+def _previous_model(out_dir: Path) -> ToxicityClassifier | None:
+    """The artifact models/LATEST names before this run (for before/after figures), if any."""
+    from moderation.classifier.artifact import LATEST, load_classifier
+
+    pointer = out_dir / LATEST
+    try:
+        return load_classifier(out_dir / pointer.read_text().strip()) if pointer.is_file() else None
+    except Exception:  # an unreadable old artifact only loses the comparison
+        return None
 
 
 def _source_table(corpus: Corpus) -> dict[str, Any]:
@@ -334,49 +430,109 @@ def _observed(y: np.ndarray, p: np.ndarray, t: dict[str, float]) -> dict[str, fl
     return out
 
 
-def _ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+def _ece(y: np.ndarray, p: np.ndarray, bins: int = 10, weight: np.ndarray | None = None) -> float:
+    w = np.ones(len(y)) if weight is None else weight / weight.sum() * len(y)
     edges = np.linspace(0, 1, bins + 1)
     idx = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
     total = 0.0
     for b in range(bins):
         m = idx == b
         if m.any():
-            total += m.mean() * abs(p[m].mean() - y[m].mean())
+            wm = w[m]
+            total += wm.sum() / w.sum() * abs(np.average(p[m], weights=wm) - np.average(y[m], weights=wm))
     return float(total)
 
 
+def _flagged(p: np.ndarray, thresholds: dict[str, dict[str, float]]) -> np.ndarray:
+    """As served: a comment is held when any category reaches its review threshold."""
+    review = np.array([thresholds[c]["review"] for c in CATS])
+    return np.asarray((p >= review).any(axis=1))
+
+
+def _clean_fpr(corpus: Corpus, p: np.ndarray, thresholds: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Share of comments labelled non-toxic that the classifier would hold or reject (OOF)."""
+    jt = CATS.index("toxicity")
+    review = _flagged(p, thresholds)
+    reject = np.asarray((p >= np.array([thresholds[c]["reject"] for c in CATS])).any(axis=1))
+    clean = corpus.labels[:, jt] == 0
+    out: dict[str, Any] = {}
+    masks = {str(s): clean & (corpus.sources == s) for s in np.unique(corpus.sources)}
+    masks["jigsaw_random"] = clean & corpus.jigsaw_random
+    for name, m in masks.items():
+        if m.any():
+            out[name] = {"n": int(m.sum()), "review": float(review[m].mean()),
+                         "reject": float(reject[m].mean())}  # fmt: skip
+    return out
+
+
 def _bias(corpus: Corpus, p: np.ndarray, thresholds: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """FPR on real non-toxic comments by identity group mentioned (OOF scores).
+
+    ``fpr_toxicity``: toxicity ≥ its review threshold (the previous card's definition);
+    ``fpr``: any category ≥ its review threshold (what the pipeline does).
+    """
     jt = CATS.index("toxicity")
     y = corpus.labels[:, jt]
     clean = y == 0
-    t = thresholds["toxicity"]["review"]
-    flagged = p[:, jt] >= t
-    out: dict[str, Any] = {"overall": {"n": int(clean.sum()), "fpr": float(flagged[clean].mean())}}
+    tox = p[:, jt] >= thresholds["toxicity"]["review"]
+    flagged = _flagged(p, thresholds)
     groups = [ev.identity_groups(corpus.texts[i]) if clean[i] else [] for i in range(len(y))]
+    any_id = np.array([bool(gs) for gs in groups])
+
+    def row(m: np.ndarray) -> dict[str, Any]:
+        nan = float("nan")
+        return {"n": int(m.sum()), "fpr": float(flagged[m].mean()) if m.any() else nan,
+                "fpr_toxicity": float(tox[m].mean()) if m.any() else nan}  # fmt: skip
+
+    out: dict[str, Any] = {"overall": row(clean), "any_identity": row(clean & any_id)}
     for g in ev.IDENTITY_TERMS:
-        m = clean & np.array([g in gs for gs in groups])
-        out[g] = {"n": int(m.sum()), "fpr": float(flagged[m].mean()) if m.any() else float("nan")}
-    for src in NEWS_LIKE:
+        out[g] = row(clean & np.array([g in gs for gs in groups]))
+    for src in POOL_SOURCES:
         s = clean & (corpus.sources == src)
-        m = s & np.array([bool(gs) for gs in groups])
-        out[f"{src}_overall"] = {"n": int(s.sum()), "fpr": float(flagged[s].mean())}
-        out[f"{src}_any_identity"] = {"n": int(m.sum()), "fpr": float(flagged[m].mean())}
+        out[f"{src}_overall"] = row(s)
+        out[f"{src}_any_identity"] = row(s & any_id)
     return out
 
 
-def _template_audit(clf: ToxicityClassifier) -> dict[str, float]:
-    out = {}
-    for term in ev.TEMPLATE_TERMS:
-        res = clf.predict_batch([t.format(t=term) for t in ev.TEMPLATES])
-        out[term] = float(np.mean([r.scores["toxicity"] for r in res]))
-    return out
+def template_audit(clf: ToxicityClassifier) -> dict[str, Any]:
+    """Held-out identity templates: per group, share of benign sentences held (FPR), share of
+    toxic ones held (TPR), and mean overall toxicity (max over categories) of the benign ones."""
+    from moderation.classifier.templates import audit_sentences
+
+    out: dict[str, Any] = {}
+    per_term: dict[str, list[float]] = {}
+    for toxic in (False, True):
+        rows = audit_sentences(toxic)
+        p = clf.calibrate(clf.decision_function([normalize(s) for _, _, s in rows]))
+        flagged = _flagged(p, clf.thresholds)
+        for i, (g, t, _) in enumerate(rows):
+            d = out.setdefault(g, {"benign": [], "toxic": [], "score": []})
+            d["toxic" if toxic else "benign"].append(bool(flagged[i]))
+            if not toxic:
+                d["score"].append(float(p[i].max()))
+                per_term.setdefault(t, []).append(float(p[i].max()))
+    res = {g: {"fpr": float(np.mean(d["benign"])), "tpr": float(np.mean(d["toxic"])),
+               "mean_score": float(np.mean(d["score"]))} for g, d in out.items()}  # fmt: skip
+    allb = [x for d in out.values() for x in d["benign"]]
+    allt = [x for d in out.values() for x in d["toxic"]]
+    res["all"] = {"fpr": float(np.mean(allb)), "tpr": float(np.mean(allt)),
+                  "mean_score": float(np.mean([x for d in out.values() for x in d["score"]]))}  # fmt: skip
+    return {"groups": res, "terms": {t: float(np.mean(v)) for t, v in per_term.items()}}
+
+
+def smoke_pass_rate(clf: ToxicityClassifier) -> dict[str, Any]:
+    """The hand-written smoke set through ``moderate()`` (reported, never used for selection)."""
+    from moderation.classifier.smoke_cases import run_cases
+
+    rate, failures = run_cases(clf)
+    return {"version": clf.version, "pass_rate": rate, "failures": failures}
 
 
 def _tune_spans(
     clf: ToxicityClassifier, corpus: Corpus, rows: np.ndarray, probs: np.ndarray,
     gold: dict[str, set[int]], progress: bool,
 ) -> tuple[float, float, dict[str, Any]]:  # fmt: skip
-    """Choose span_rel/span_abs on even Civil ids, report char F1 on odd ids (OOD model)."""
+    """Choose span_rel/span_abs on even Civil ids, report char F1 on odd ids (held-out model)."""
     from moderation.classifier.normalize import normalize_with_offsets, to_original
 
     review = np.array([clf.thresholds[c]["review"] for c in CATS])
@@ -406,8 +562,9 @@ def _tune_spans(
             f1s.append(ev.char_f1(ev.span_chars(chosen), g))
         return float(np.mean(f1s)) if f1s else float("nan")
 
-    grid = [(r, b) for r in (0.15, 0.3, 0.5, 0.7) for b in (0.0, 0.02, 0.05, 0.1)]
-    best = max(grid, key=lambda rb: score(rb[0], rb[1], 0, "toxicity"))
+    # chosen for what is served (spans only for categories at/above review), on even ids
+    grid = [(r, b) for r in (0.3, 0.5, 0.7, 0.85) for b in (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7)]
+    best = max(grid, key=lambda rb: score(rb[0], rb[1], 0, "served"))
     rep = {
         "span_rel": best[0], "span_abs": best[1],
         "test_comments": sum(1 for it in items if it[0] == 1),
@@ -425,8 +582,7 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
         return {k: round(o[k], 4) for k in ("roc_auc", "pr_auc", "f1") if k in o}
 
     return {
-        "ood_civil": {c: pick(v) for c, v in report["ood_civil"].items()},
         "in_domain_jigsaw_random": {c: pick(v) for c, v in report["in_domain"]["jigsaw_random"].items()},
-        "loso_discriminatory": {s: pick(v) for s, v in report["loso_discriminatory"].items()},
+        "loso": {c: {s: pick(v) for s, v in d.items()} for c, d in report["loso"].items()},
         "spans": report["spans"],
     }  # fmt: skip

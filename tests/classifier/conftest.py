@@ -49,7 +49,16 @@ def tiny_clf() -> ToxicityClassifier:
     featurizer = HashedFeaturizer(word_bits=12, char_bits=14)
     counts = featurizer.counts([normalize(t) for t in texts])
     idf, coef, intercept = training.fit_linear(
-        counts, labels, None, np.arange(len(texts)), featurizer, CLASSIFIER_CATEGORIES, 0, False, ""
+        counts,
+        labels,
+        None,
+        np.arange(len(texts)),
+        featurizer,
+        CLASSIFIER_CATEGORIES,
+        0,
+        False,
+        "",
+        c_values=dict.fromkeys(CLASSIFIER_CATEGORIES, 4.0),
     )
     n = len(CLASSIFIER_CATEGORIES)
     return ToxicityClassifier(

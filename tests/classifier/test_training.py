@@ -1,0 +1,42 @@
+"""Training weights and templates: no source's base rate is learnable, audits are held out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from moderation.classifier import templates
+from moderation.classifier.training import TEMPLATES, pool_weights, source_weights
+
+
+def test_each_source_weighs_its_positives_and_negatives_equally() -> None:
+    sources = np.array(["a"] * 90 + ["b"] * 10 + ["c"] * 5)
+    y = np.array([1.0] * 80 + [0.0] * 10 + [1.0] * 2 + [0.0] * 8 + [np.nan] * 5)
+    w = source_weights(sources, y)
+    for src in ("a", "b"):
+        m = sources == src
+        assert np.isclose(w[m & (y == 1)].sum(), w[m & (y == 0)].sum())
+    assert (w[sources == "c"] == 0).all()  # unlabelled for this category
+    assert np.isclose(w[w > 0].mean(), 1.0)
+
+
+def test_single_class_sources_are_left_out_but_templates_are_negatives() -> None:
+    sources = np.array(["a", "a", "pos_only", "pos_only", TEMPLATES, TEMPLATES])
+    y = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    w = source_weights(sources, y)
+    assert (w[sources == "pos_only"] == 0).all()
+    assert (w[sources == TEMPLATES] > 0).all()
+
+
+def test_pool_weights_make_sources_count_equally() -> None:
+    sources = np.array(["big"] * 100 + ["small"] * 4)
+    w = pool_weights(sources)
+    assert np.isclose(w[sources == "big"].sum(), w[sources == "small"].sum())
+
+
+def test_audit_frames_are_never_trained_on() -> None:
+    train = set(templates.training_sentences())
+    audit = {s for tox in (False, True) for _, _, s in templates.audit_sentences(tox)}
+    assert train and audit and not train & audit
+    assert not set(templates.TRAIN_FRAMES) & set(templates.AUDIT_FRAMES)
+    for term in ("Muslim", "Dalit", "Adivasi", "OBC", "gay", "Pakistani", "Bangladeshi", "Jain"):
+        assert any(term in s for s in train)
