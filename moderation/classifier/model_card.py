@@ -74,9 +74,11 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "`moderation/classifier/templates.py`) are negatives for every category, total weight "
         f"{tr.TEMPLATE_WEIGHT:g}. The bias audit uses separate, held-out frames.",
         "- Calibration: Platt scaling on 4-fold grouped out-of-fold scores of the comment-style "
-        f"sources pooled ({', '.join(tr.POOL_SOURCES)}), every source counting equally: "
-        "probabilities are for that pool's prevalence (table below), higher than a typical "
-        "stream's; thresholds, not the raw probabilities, carry the policy.",
+        f"sources pooled ({', '.join(tr.POOL_SOURCES)}), every source counting equally, then "
+        "shifted from the pool's prevalence to the base rate of Jigsaw's uniformly sampled rows "
+        "(the one uniform sample of a comment stream here), so probabilities read as the "
+        "chance for a *typical comment* (the pre-moderation policy compares them with "
+        "`clean_below`). The shift is monotone: thresholds and decisions are unaffected.",
         f"- Artifact `{Path(art['path']).name}`: plain arrays + JSON (.npz, loaded with "
         f"allow_pickle=False), {art['bytes'] / 1e6:.1f} MB. scikit-learn "
         f"{meta['sklearn_version']}; libraries {meta['libraries']}; seed {meta['seed']}.",
@@ -149,21 +151,22 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "pre-selected, borderline negatives counted — put every toxicity threshold above 0.99 "
         "(recall 2%).",
         "",
-        "| category | pool sources | pool prevalence | review target | review | reject | "
+        "| category | pool sources | pool prevalence (stream rate) | review target | review | reject | "
         "recall@review | recall@reject | observed prec. review / reject (Jigsaw random) | "
-        "ECE pool / Jigsaw random |",
+        "ECE Jigsaw random |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in CATS:
         t = report["thresholds"][c]
         o = t["jigsaw_random_observed"]
         L.append(
-            f"| {c} | {', '.join(t['pool_sources'])} | {_f(t['pool_prevalence'])} | "
+            f"| {c} | {', '.join(t['pool_sources'])} | {_f(t['pool_prevalence'])} "
+            f"({_f(t['stream_rate'], 4)}) | "
             f"{t['review_precision_target']} | {_f(t['review']['threshold'])} | "
             f"{_f(t['reject']['threshold'])} | {_f(t['review']['recall'])} | "
             f"{_f(t['reject']['recall'])} | {_f(o['review_precision'])} "
             f"({o['review_flagged']}) / {_f(o['reject_precision'])} ({o['reject_flagged']}) | "
-            f"{_f(t['ece_pool'])} / {_f(t['ece_jigsaw_random'])} |"
+            f"{_f(t['ece_jigsaw_random'])} |"
         )
     L += [
         "",
@@ -250,9 +253,13 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "terms are flagged; identity terms that co-occur with hate in training still raise "
         "scores (see the audit).",
         "- threat has ~200 positives in total; its scores and thresholds are the least reliable.",
-        "- Probabilities are calibrated to the pooled validation set (enriched with abuse), "
-        "so they overstate the chance that a comment from a calm stream is abusive; a site "
-        "with a very different abuse rate should re-tune thresholds.",
+        "- Probabilities are calibrated to Jigsaw's random-row base rates and thresholds to "
+        "the pooled validation set; a site with a very different abuse rate should re-tune "
+        "thresholds.",
+        "- The pipeline's overall toxicity is the max over categories and is compared with "
+        "toxicity's thresholds, so a category score can reach the toxicity review/reject "
+        "threshold before its own (obscene never rejects on its own score: no obscene "
+        "threshold reaches precision 0.9 in the pool).",
         "- Comments are featurised on their first 2,000 normalised characters.",
         "",
     ]

@@ -197,7 +197,9 @@ def choose_thresholds(
 
     Validation pool: every comment-style source that labels both classes, each source
     counting equally (weight 1/rows), so the pool's prevalence is the mean of the sources'
-    prevalences. Precision targets are met on that pool.
+    prevalences. Precision targets are met on that pool. Probabilities are shifted to the
+    base rate of Jigsaw's uniform sample, so that they read as "chance for a typical comment"
+    (the pre-moderation policy compares them with ``clean_below``).
     """
     labels = corpus.labels
     calib: dict[str, tuple[float, float]] = {}
@@ -213,7 +215,11 @@ def choose_thresholds(
         w = pool_weights(corpus.sources[pool])
         yp = y[pool]
         prevalence = float((w * yp).sum() / w.sum())
-        calib[c] = platt(oof[pool, j], yp, w)
+        # probabilities for a typical stream: shift from the pool's prevalence to the base rate
+        # of Jigsaw's uniformly sampled rows (decisions do not change: thresholds follow)
+        rate = float(np.clip(np.nanmean(y[corpus.jigsaw_random]), 1e-3, 0.5))
+        pa, pb = platt(oof[pool, j], yp, w)
+        calib[c] = (pa, pb + _logit(rate) - _logit(prevalence))
         p = _sigmoid(calib[c][0] * oof[:, j] + calib[c][1])
         rej = ev.threshold_for_precision(yp, p[pool], prevalence, REJECT_PRECISION, weight=w)
         rev = ev.threshold_for_precision(yp, p[pool], prevalence, REVIEW_PRECISION[c], weight=w)
@@ -223,12 +229,12 @@ def choose_thresholds(
         out[c] = {
             "pool_sources": [str(s) for s in srcs],
             "pool_prevalence": prevalence,
+            "stream_rate": rate,
             "review_precision_target": REVIEW_PRECISION[c],
             "reject": {"threshold": rej[0], "recall": rej[1], "precision": rej[2]},
             "review": {"threshold": review_t, "recall": rev[1], "precision": rev[2]},
             "jigsaw_random_observed": _observed(y[rr], p[rr], thresholds[c]),
             "ece_jigsaw_random": _ece(y[rr], p[rr]),
-            "ece_pool": _ece(yp, p[pool], weight=w),
         }
     return calib, thresholds, out
 
@@ -375,7 +381,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
         | {"python": platform.python_version()},
         "sklearn_version": pkg_version("scikit-learn"),
         "training_rows": n + len(templates),
-        "calibration": "pooled comment-style validation set, sources equal",
+        "calibration": "Platt on the pooled comment-style validation set (sources equal), "
+        "shifted to Jigsaw random-row base rates",
         "metrics": _headline(report),
     }
     clf = ToxicityClassifier(
