@@ -109,8 +109,6 @@ def moderate(
     for name in CLASSIFIER_CATEGORIES:
         scores[name] = float(output.scores.get(name, 0.0))
     reasons.extend(_classifier_reasons(scores, output.spans, policy))
-    # The overall score is never below any one content category's.
-    scores["toxicity"] = max(scores[name] for name in CLASSIFIER_CATEGORIES)
     scores = {name: round(min(1.0, max(0.0, value)), 4) for name, value in scores.items()}
     return PipelineResult(
         decision=decide(scores, reasons, policy),
