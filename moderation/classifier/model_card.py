@@ -256,10 +256,10 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "- Probabilities are calibrated to Jigsaw's random-row base rates and thresholds to "
         "the pooled validation set; a site with a very different abuse rate should re-tune "
         "thresholds.",
-        "- The pipeline's overall toxicity is the max over categories and is compared with "
-        "toxicity's thresholds, so a category score can reach the toxicity review/reject "
-        "threshold before its own (obscene never rejects on its own score: no obscene "
-        "threshold reaches precision 0.9 in the pool).",
+        "- Each category is judged by its own thresholds; toxicity is its own head, not the "
+        "max of the others. Obscene never rejects on its own score (no obscene threshold "
+        "reaches precision 0.9 in the pool): obscene comments are rejected through toxicity "
+        "or abusive, or sent to review.",
         "- Comments are featurised on their first 2,000 normalised characters.",
         "",
     ]
