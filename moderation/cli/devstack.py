@@ -82,6 +82,10 @@ def _curl_example(port: int, token: str) -> str:
     )
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @click.command("dev")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")),
               show_default="$PORT or 8000")
@@ -89,6 +93,10 @@ def _curl_example(port: int, token: str) -> str:
 @click.option("--worker-concurrency", type=int, default=1, show_default=True)
 def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
     """Run web server, Celery worker, beat and (embedded) Redis in the foreground."""
+    # Ctrl-C, SIGTERM and a closed terminal all stop the whole stack. SIGINT is set
+    # explicitly because a shell that starts us in the background leaves it ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     VAR.mkdir(exist_ok=True)
     env = dict(os.environ)
     # One metrics directory shared by every gunicorn and Celery process (see /metrics).
@@ -133,7 +141,6 @@ def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
         click.echo("Submit a comment with the development site key:\n")
         click.echo(_curl_example(port, token))
         click.echo("\nPress Ctrl-C to stop.")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(process.poll() is None for _name, process in processes):
             time.sleep(0.5)
         dead = [name for name, process in processes if process.poll() is not None]
