@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from moderation.api.schemas import CommentIn
 from moderation.metrics import ENQUEUE_FAILURES
 from moderation.senders import pseudonym
 from moderation.store import Comment, SenderDetails, Site
+
+if TYPE_CHECKING:  # the validated input; the service never reaches back into the edge
+    from moderation.api.schemas import CommentIn
 
 log = logging.getLogger(__name__)
 
