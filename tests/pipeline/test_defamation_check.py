@@ -7,7 +7,7 @@ import pytest
 
 from moderation.pipeline.checks.defamation import check
 
-DATA = Path(__file__).parent / "data" / "defamation_labelled.jsonl"
+DATA = Path(__file__).parent / "fixtures" / "defamation_labelled.jsonl"
 PRECISION_FLOOR = 0.85
 RECALL_FLOOR = 0.8
 

@@ -32,7 +32,7 @@ question; 0.15 for an accusation with no identifiable target; 0.0 otherwise.
 A reason is emitted only for the 0.8+ case, with spans on the accusation and
 on the target.
 
-Measured on ``tests/pipeline/data/defamation_labelled.jsonl`` (122 sentences,
+Measured on ``tests/pipeline/fixtures/defamation_labelled.jsonl`` (122 sentences,
 52 positive, written by the author of these rules, so the figures are
 optimistic): precision 1.00 (50/50), recall 0.96 (50/52). The last 15 lines
 were written after the rules and not tuned on, except for one change (lower
