@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
@@ -90,15 +90,18 @@ def create_ban(
     return ban
 
 
+def active_at(now: datetime) -> ColumnElement[bool]:
+    """The SQL condition for a ban in force at ``now``: not lifted and not expired."""
+    return and_(Ban.lifted_at.is_(None), or_(Ban.expires_at.is_(None), Ban.expires_at > now))
+
+
 def list_bans(session: Session, *, site_ids: Sequence[int] | None, active_only: bool = True,
               limit: int = 500) -> list[Ban]:
     query = select(Ban).order_by(Ban.id.desc()).limit(limit)
     if site_ids is not None:
         query = query.where(Ban.site_id.in_(list(site_ids)))
     if active_only:
-        now = datetime.now(UTC)
-        query = query.where(Ban.lifted_at.is_(None),
-                            or_(Ban.expires_at.is_(None), Ban.expires_at > now))
+        query = query.where(active_at(datetime.now(UTC)))
     return list(session.scalars(query))
 
 

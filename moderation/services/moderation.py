@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, word_check
 from moderation.pipeline.policy import Policy, policy_from_dict
 from moderation.pipeline.run import ClassifierLike, PipelineResult, default_policy, moderate
 from moderation.pipeline.types import CheckResult
+from moderation.services.bans import active_at
 from moderation.store import Ban, Comment, SenderDetails, Site, Verdict
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,7 @@ def site_policy(site: Site, classifier: ClassifierLike) -> Policy:
 
 def active_bans(session: Session, site_id: int, now: datetime | None = None) -> list[BanRule]:
     now = now or datetime.now(UTC)
-    rows = session.execute(
-        select(Ban.kind, Ban.value).where(
-            Ban.site_id == site_id, Ban.lifted_at.is_(None),
-            or_(Ban.expires_at.is_(None), Ban.expires_at > now))
-    )
+    rows = session.execute(select(Ban.kind, Ban.value).where(Ban.site_id == site_id, active_at(now)))
     return [BanRule(kind, value) for kind, value in rows]
 
 
