@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ...); everything else comes from the environment (see moderation/settings.py).
     """
     from moderation import errors, logs
-    from moderation.api import context, converters
+    from moderation.api import context, converters, guards
     from moderation.api import init_app as init_api
     from moderation.store.database import Database
     from workers.celery_app import celery_init_app
@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     converters.init_app(app)  # before any route is added
     context.init_app(app)
     errors.init_app(app)
+    guards.init_app(app)
     init_api(app)
     celery_init_app(app)
     return app

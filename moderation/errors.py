@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,12 @@ def init_app(app: Flask) -> None:
             log.warning("database unavailable: %s", error.orig)
             return error_response(ServiceUnavailable(
                 "The database is unavailable; retry later.", retry_after))
+        if isinstance(error, DataError):
+            # A value the database can't store (out of range, bad encoding): the input's fault.
+            log.warning("database rejected a value: %s", error.orig)
+            return error_response(validation_error(
+                [{"field": "body", "code": "invalid_value",
+                  "message": "A value is out of range or can't be stored."}]))
         log.exception("database error")
         return error_response(ApiError(500, "internal_error", "An internal error occurred."))
 
