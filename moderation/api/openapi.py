@@ -122,6 +122,10 @@ def _collect() -> tuple[dict[str, Any], dict[str, Any]]:
 
 def build_spec(app: Flask) -> dict[str, Any]:
     paths, schemas = _collect()
+    # The request-wide guards (moderation/api/guards.py) may answer 422 on any operation.
+    for operations in paths.values():
+        for operation in operations.values():
+            operation.setdefault("responses", {}).setdefault("422", error_responses(422)["422"])
     return {
         "openapi": "3.1.0",
         "info": {

@@ -3,6 +3,7 @@ schemathesis: no 5xx and no response that breaks the documented schema."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import schemathesis
@@ -87,7 +88,8 @@ def test_api_never_errors_and_matches_its_schema(app: Flask) -> None:
     assert not failures, "\n\n".join(failures)
 
 
-EXAMPLES = 30
+#: Examples per operation; MODERATION_FUZZ_EXAMPLES raises it for a longer hunt.
+EXAMPLES = int(os.environ.get("MODERATION_FUZZ_EXAMPLES", "30"))
 
 
 def _fuzz(operation: Any, headers: dict[str, str]) -> None:
