@@ -37,11 +37,14 @@ def _pct(x: Any) -> str:
 
 def write_model_card(report: dict[str, Any], path: Path) -> None:
     from moderation.classifier import templates as tp
+    from moderation.classifier import threat_templates as th
     from moderation.classifier import training as tr
 
     meta = report["meta"]
     art = report["artifact"]
     cs = ", ".join(f"{c} {v:g}" for c, v in tr.C_VALUES.items())
+    threat_weight = min(report.get("threat_template_rows", 0), tr.SOURCE_CAP) * (
+        tr.SOURCE_MULTIPLIER.get(tr.THREAT_TEMPLATES, 1.0))
     mult = ", ".join(f"{v:g} for {s}" for s, v in tr.SOURCE_MULTIPLIER.items()) or "1"
     L: list[str] = [
         f"# Model card: {art['version']}",
@@ -79,6 +82,17 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "genders, sexualities, nationalities/ethnicities, disabilities; "
         "`moderation/classifier/templates.py`) are negatives for every category, total weight "
         f"{tr.TEMPLATE_WEIGHT:g}. The bias audit uses separate, held-out frames.",
+        f"- Threat augmentation: {report.get('threat_template_rows', 0)} template sentences "
+        f"({len(th.THREAT_TRAIN_FRAMES)} threat frames and {len(th.VIOLENCE_TRAIN_FRAMES)} "
+        f"news-style violence frames that are *not* threats × {len(th.TARGETS)} targets such as "
+        '"this journalist", "the MLA", "you"; `moderation/classifier/threat_templates.py`) '
+        "label threat only (not toxicity: that cost held-out toxicity ROC AUC in a trial), "
+        "with total weight "
+        f"{threat_weight:g} "
+        "(about 6% of the threat head's positive weight). Only Jigsaw and Civil label threats "
+        "(~200 positives, mostly Wikipedia-talk phrasing); the templates add threats aimed at "
+        "journalists and office holders and teach that reporting or condemning violence is "
+        "not one. They are never validated on; held-out frames measure them (below).",
         "- Calibration: Platt scaling on 4-fold grouped out-of-fold scores of the comment-style "
         f"sources pooled ({', '.join(tr.POOL_SOURCES)}), every source counting equally, then "
         "shifted from the pool's prevalence to the base rate of Jigsaw's uniformly sampled rows "
@@ -223,6 +237,27 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         + " ".join(f"{k} {v:.2f};" for k, v in ta["current"]["terms"].items()),
         "",
     ]
+    thr = report.get("threat_audit")
+    if thr:
+        tv = [k for k in ("previous", "current") if k in thr]
+        L += [
+            "### Held-out threat templates",
+            f'{len(th.AUDIT_THREAT_FRAMES)} threat frames (e.g. "{th.AUDIT_THREAT_FRAMES[1]}") '
+            f'and {len(th.AUDIT_VIOLENCE_FRAMES)} news-style violence frames (e.g. '
+            f'"{th.AUDIT_VIOLENCE_FRAMES[1]}") × {len(th.TARGETS)} targets, none trained on. '
+            "They check the threat augmentation: frames and targets share vocabulary with the "
+            "training frames, so this is an upper bound for real comments, not a measurement.",
+            "",
+            "| model | threats held as threat | threats held (any) | median threat score "
+            "(threats / non-threats) | non-threats held as threat | non-threats held (any) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for k in tv:
+            a = thr[k]
+            L.append(f"| {a['version']} | {_f(a['threat_recall'])} | {_f(a['any_recall'])} | "
+                     f"{_f(a['threat_score_threats'])} / {_f(a['threat_score_non_threats'])} | "
+                     f"{_f(a['non_threat_held_as_threat'])} | {_f(a['non_threat_held_any'])} |")  # fmt: skip
+        L.append("")
     sm = report["smoke"]
     L += [
         "## Smoke set",
@@ -230,7 +265,9 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "benign identity mentions, insults, slur-free group hate, threats, obscenity, "
         "obfuscated abuse; `moderation/classifier/smoke_cases.py`) through `moderate()`. "
         "**Caveat:** written before tuning and never used to choose settings, but 40 sentences "
-        "are a smoke test, not a measurement.",
+        "are a smoke test, not a measurement. The threat templates were written after this "
+        "set showed a missed threat against a journalist: no smoke sentence is a training "
+        "frame, but the threat cases here are no longer independent of that choice.",
         "",
     ]
     for k in versions:

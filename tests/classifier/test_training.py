@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from moderation.classifier import templates
-from moderation.classifier.training import TEMPLATES, pool_weights, source_weights
+from moderation.classifier import templates, threat_templates
+from moderation.classifier.smoke_cases import CASES
+from moderation.classifier.training import (
+    SOURCE_CAP,
+    SOURCE_MULTIPLIER,
+    TEMPLATES,
+    pool_weights,
+    source_weights,
+)
 
 
 def test_each_source_weighs_its_positives_and_negatives_equally() -> None:
@@ -40,3 +47,26 @@ def test_audit_frames_are_never_trained_on() -> None:
     assert not set(templates.TRAIN_FRAMES) & set(templates.AUDIT_FRAMES)
     for term in ("Muslim", "Dalit", "Adivasi", "OBC", "gay", "Pakistani", "Bangladeshi", "Jain"):
         assert any(term in s for s in train)
+
+
+def test_source_multiplier_scales_a_sources_total_weight() -> None:
+    boosted = next(iter(SOURCE_MULTIPLIER))
+    sources = np.array([boosted] * 10 + ["plain"] * 10)
+    y = np.array([1.0, 0.0] * 10)
+    w = source_weights(sources, y)
+    ratio = w[sources == boosted].sum() / w[sources == "plain"].sum()
+    assert np.isclose(ratio, SOURCE_MULTIPLIER[boosted])
+    assert 10 < SOURCE_CAP  # both sources are below the cap, so only the multiplier differs
+
+
+def test_threat_templates_have_both_classes_and_held_out_audit_frames() -> None:
+    train = threat_templates.training_rows()
+    audit = threat_templates.audit_rows()
+    assert {y for _, y in train} == {0, 1} and {y for _, y in audit} == {0, 1}
+    assert not {s for s, _ in train} & {s for s, _ in audit}
+    frames = set(threat_templates.THREAT_TRAIN_FRAMES) | set(threat_templates.VIOLENCE_TRAIN_FRAMES)
+    held = set(threat_templates.AUDIT_THREAT_FRAMES) | set(threat_templates.AUDIT_VIOLENCE_FRAMES)
+    assert not frames & held
+    # the smoke set stays outside training
+    smoke = {case[0] for case in CASES}
+    assert not smoke & {s for s, _ in train}
