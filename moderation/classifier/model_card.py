@@ -295,7 +295,10 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
         "- Bag of n-grams: no negation, sarcasm or context; quoted slurs and reclaimed "
         "terms are flagged; identity terms that co-occur with hate in training still raise "
         "scores (see the audit).",
-        "- threat has ~200 positives in total; its scores and thresholds are the least reliable.",
+        "- threat has ~200 real positives in total (plus the templates); its scores and "
+        "thresholds are the least reliable, and figurative violence (\"this budget will kill "
+        "the middle class\") or reports of a shooting can reach its low review threshold (never "
+        "its reject threshold in the audits).",
         "- Probabilities are calibrated to Jigsaw's random-row base rates and thresholds to "
         "the pooled validation set; a site with a very different abuse rate should re-tune "
         "thresholds.",
