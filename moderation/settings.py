@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     worker_claim_seconds: float = Field(default=10.0, gt=0)
     task_soft_time_limit: int = Field(default=30, ge=1)
     task_time_limit: int = Field(default=60, ge=2)
+    #: The web side caches active API keys (and their sites' policies) this long per
+    #: process: a key revoked, or a policy changed, through another process takes
+    #: effect within this many seconds (at once in the process that made the change).
+    key_cache_seconds: float = Field(default=5.0, ge=0)
     #: Retry-After (seconds) sent with 503 answers while a dependency is down.
     retry_after_seconds: int = Field(default=5, ge=1)
     log_json: bool = True
