@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, word_check
@@ -93,34 +93,55 @@ def _claimable(now: datetime, claimer: str) -> ColumnElement[bool]:
                     Comment.claimed_by == claimer))
 
 
+def _claimable_params() -> ColumnElement[bool]:
+    """:func:`_claimable` with ``now`` and ``claimer`` as bound parameters."""
+    return and_(Comment.status == "pending",
+                or_(Comment.claimed_until.is_(None),
+                    Comment.claimed_until < bindparam("now", type_=Comment.claimed_until.type),
+                    Comment.claimed_by == bindparam("claimer", type_=Comment.claimed_by.type)))
+
+
+#: The own-comment claim, built once (it runs for every task, most of them no-ops).
+_CLAIM_OWN = (
+    update(Comment)
+    .where(Comment.id == bindparam("own"), _claimable_params())
+    .values(claimed_until=bindparam("until", type_=Comment.claimed_until.type),
+            claimed_by=bindparam("claimer", type_=Comment.claimed_by.type))
+    .returning(*CLAIMED_COLUMNS)
+    .execution_options(synchronize_session=False)
+)
+
+
 def claim_batch(
     session: Session, comment_id: int, *, size: int, claimer: str, lease_seconds: float,
     now: datetime,
 ) -> list[Row[Any]]:
-    """Lease ``comment_id`` (if still pending and not leased by someone else) and up to
-    ``size`` pending comments in all, oldest first. Rows leased by another live claim are
-    skipped (on PostgreSQL without waiting for their locks; SQLite serialises writers)."""
+    """Lease ``comment_id`` if it is still pending and not leased by someone else, and
+    then up to ``size`` pending comments in all, oldest first; nothing if it is not.
+
+    A task whose own comment is already decided or leased claims nothing else: tasks run
+    roughly in queue order, so the comments after its own belong to batches already
+    taken or to tasks still queued, and such no-op tasks (most of them, when batches are
+    full) stay one cheap statement. Rows leased by another live claim are skipped (on
+    PostgreSQL without waiting for their locks; SQLite serialises writers).
+    """
     until = now + timedelta(seconds=lease_seconds)
-    lease = {"claimed_until": until, "claimed_by": claimer}
-    rows: list[Row[Any]] = list(session.execute(
-        update(Comment).where(Comment.id == comment_id, _claimable(now, claimer))
-        .values(**lease).returning(*CLAIMED_COLUMNS)
-        .execution_options(synchronize_session=False)
-    ))
-    if size > len(rows):
+    params = {"own": comment_id, "now": now, "claimer": claimer, "until": until}
+    rows: list[Row[Any]] = list(session.execute(_CLAIM_OWN, params))
+    if rows and size > 1:
         # Pick and lock first, then update by id: an UPDATE ... WHERE id IN (SELECT ...
         # LIMIT n FOR UPDATE) may re-run its subquery on PostgreSQL and take more than n.
         others = list(session.scalars(
             select(Comment.id)
             .where(_claimable(now, claimer), Comment.id != comment_id)
             .order_by(Comment.id)
-            .limit(size - len(rows))
+            .limit(size - 1)
             .with_for_update(skip_locked=True)
         ))
         if others:
             rows.extend(session.execute(
                 update(Comment).where(Comment.id.in_(others), _claimable(now, claimer))
-                .values(**lease).returning(*CLAIMED_COLUMNS)
+                .values(claimed_until=until, claimed_by=claimer).returning(*CLAIMED_COLUMNS)
                 .execution_options(synchronize_session=False)
             ))
     return rows
@@ -189,7 +210,8 @@ def moderate_batch(
     lease_seconds: float = 10.0,
     fatal: tuple[type[BaseException], ...] = (),
 ) -> BatchOutcome:
-    """Moderate ``comment_id`` and up to ``size - 1`` other pending comments.
+    """Moderate ``comment_id`` and up to ``size - 1`` other pending comments (only when
+    ``comment_id`` itself is still there to moderate: see :func:`claim_batch`).
 
     Raises the task's own comment's pipeline error (after committing the others'
     verdicts) so the task can retry or mark it; ``fatal`` exceptions (a time limit)

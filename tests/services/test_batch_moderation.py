@@ -51,16 +51,19 @@ def test_one_task_moderates_its_comment_and_a_batch_of_others(app: Flask) -> Non
     assert all(c.claimed_by is None and c.claimed_until is None for c in decided)
     # the other comments' own tasks find nothing to do for their own comment
     for comment_id in ids[:4]:
-        assert run(app, comment_id, size=1).own.verdict_id is None
+        assert run(app, comment_id, size=4).own.verdict_id is None
+    assert verdicts_per_comment(app)[ids[4]] == 0
+    assert {o.comment_id for o in run(app, ids[4], size=4).moderated} == {ids[4], ids[5]}
     assert set(verdicts_per_comment(app).values()) == {1}
 
 
-def test_a_no_op_task_still_moderates_a_batch_of_pending_comments(app: Flask) -> None:
+def test_a_no_op_task_claims_nothing_else(app: Flask) -> None:
     ids = pending(app, 3)
     run(app, ids[0], size=1)
-    batch = run(app, ids[0], size=8)
-    assert batch.own.verdict_id is None
-    assert {o.comment_id for o in batch.moderated} == {ids[1], ids[2]}
+    batch = run(app, ids[0], size=8)  # a duplicate delivery: one cheap statement
+    assert batch.own.verdict_id is None and batch.moderated == []
+    assert verdicts_per_comment(app) == {ids[0]: 1, ids[1]: 0, ids[2]: 0}
+    assert {o.comment_id for o in run(app, ids[1], size=8).moderated} == {ids[1], ids[2]}
     assert set(verdicts_per_comment(app).values()) == {1}
 
 
@@ -93,13 +96,13 @@ def _lease(app: Flask, ids: list[int], claimer: str, until: datetime) -> None:
 
 def test_comments_leased_by_another_worker_are_skipped_until_the_lease_expires(app: Flask) -> None:
     ids = pending(app, 4)
-    _lease(app, ids[:2], "someone-else", datetime.now(UTC) + timedelta(minutes=5))
+    _lease(app, ids[1:3], "someone-else", datetime.now(UTC) + timedelta(minutes=5))
     batch = run(app, ids[0], size=10, claimer="me")
-    assert batch.own.verdict_id is None  # its own comment is someone else's for now
-    assert {o.comment_id for o in batch.moderated} == {ids[2], ids[3]}
-    _lease(app, ids[:2], "someone-else", datetime.now(UTC) - timedelta(seconds=1))
-    batch = run(app, ids[0], size=10, claimer="me")
-    assert {o.comment_id for o in batch.moderated} == set(ids[:2])
+    assert {o.comment_id for o in batch.moderated} == {ids[0], ids[3]}  # not the leased ones
+    assert run(app, ids[1], size=10, claimer="me").moderated == []  # its own task: leased
+    _lease(app, ids[1:3], "someone-else", datetime.now(UTC) - timedelta(seconds=1))
+    batch = run(app, ids[1], size=10, claimer="me")
+    assert {o.comment_id for o in batch.moderated} == set(ids[1:3])
     assert set(verdicts_per_comment(app).values()) == {1}
 
 
