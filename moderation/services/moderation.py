@@ -150,17 +150,20 @@ def claim_batch(
 def _pipeline_inputs(
     session: Session, rows: Sequence[Row[Any]], classifier: ClassifierLike, now: datetime
 ) -> list[PipelineInput]:
-    """Sites, sender details and bans for the claimed comments, in three bulk queries."""
+    """Sites, sender details and bans for the claimed comments, in two bulk queries."""
     ids = [row.id for row in rows]
     site_ids = sorted({row.site_id for row in rows})
-    details = {
-        comment_id: (ip, email)
-        for comment_id, ip, email in session.execute(
-            select(SenderDetails.comment_id, SenderDetails.ip, SenderDetails.email)
-            .where(SenderDetails.comment_id.in_(ids)))
-    }
-    policies = {site.id: site_policy(site, classifier)
-                for site in session.scalars(select(Site).where(Site.id.in_(site_ids)))}
+    details: dict[int, tuple[str | None, str | None]] = {}
+    policies: dict[int, Policy] = {}
+    for comment_id, ip, email, site in session.execute(
+        select(Comment.id, SenderDetails.ip, SenderDetails.email, Site)
+        .join(Site, Site.id == Comment.site_id)
+        .outerjoin(SenderDetails, SenderDetails.comment_id == Comment.id)
+        .where(Comment.id.in_(ids))
+    ):
+        details[comment_id] = (ip, email)
+        if site.id not in policies:
+            policies[site.id] = site_policy(site, classifier)
     bans: dict[int, list[BanRule]] = defaultdict(list)
     for site_id, kind, value in session.execute(
         select(Ban.site_id, Ban.kind, Ban.value).where(Ban.site_id.in_(site_ids), active_at(now))
