@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 Enqueue = Callable[[int, str | None], None]
 
 _COMMENTS = cast(Table, Comment.__table__)
-_SENDER_DETAILS = cast(Table, SenderDetails.__table__)
+#: Built once: the hot path only binds values (column defaults still apply).
+_INSERT_COMMENT = insert(_COMMENTS).returning(_COMMENTS.c.id)
+_INSERT_SENDER_DETAILS = insert(cast(Table, SenderDetails.__table__))
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,8 @@ def submit_comment(
         request_id=request_id,
     )
     try:
-        comment_id: int = session.execute(
-            insert(_COMMENTS).values(**comment_values).returning(Comment.id)).scalar_one()
-        session.execute(insert(_SENDER_DETAILS).values(
+        comment_id: int = session.execute(_INSERT_COMMENT, comment_values).scalar_one()
+        session.execute(_INSERT_SENDER_DETAILS, dict(
             comment_id=comment_id,
             name=payload.author.name,
             email=payload.author.email,
