@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
+import time
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached, object_mapper
 
 from moderation.store import ApiKey, Site
 
@@ -51,12 +55,83 @@ def create_key(
     return key, token
 
 
-def find_active_key(session: Session, token: str) -> ApiKey | None:
-    key = session.scalars(
-        select(ApiKey).where(ApiKey.token_hash == hash_token(token))
-    ).one_or_none()
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: dict[str, Any]
+    site: dict[str, Any] | None
+    expires_at: float  # time.monotonic()
+
+
+class KeyCache:
+    """Active keys (and their sites) by token hash, for ``ttl_seconds``, in one process.
+
+    Only keys found active are cached (an unknown or revoked token is looked up every
+    time). A revocation or a policy change made in this process clears the cache at
+    once; one made in another process is seen here within ``ttl_seconds``, which is
+    therefore the longest a revoked key keeps working (MODERATION_KEY_CACHE_SECONDS).
+    """
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, _Entry] = {}
+
+    def get(self, token_hash: str) -> _Entry | None:
+        entry = self._entries.get(token_hash)
+        if entry is not None and entry.expires_at <= time.monotonic():
+            self._entries.pop(token_hash, None)
+            return None
+        return entry
+
+    def put(self, token_hash: str, key: ApiKey, site: Site | None) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # crude, and only reached with an enormous number of keys
+        self._entries[token_hash] = _Entry(_columns(key), _columns(site) if site else None,
+                                           time.monotonic() + self.ttl_seconds)
+
+    def touched(self, token_hash: str, last_used_at: datetime) -> None:
+        """Record a last_used_at refresh without extending the entry's life."""
+        entry = self._entries.get(token_hash)
+        if entry is not None:
+            self._entries[token_hash] = replace(
+                entry, key={**entry.key, "last_used_at": last_used_at})
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _columns(obj: ApiKey | Site) -> dict[str, Any]:
+    return {attr.key: getattr(obj, attr.key) for attr in object_mapper(obj).column_attrs}
+
+
+T = TypeVar("T", ApiKey, Site)
+
+
+def _attach(session: Session, cls: type[T], values: dict[str, Any]) -> T:
+    """A cached row as a persistent instance of ``session``, without a query."""
+    obj = cls(**copy.deepcopy(values))
+    make_transient_to_detached(obj)
+    return session.merge(obj, load=False)
+
+
+def find_active_key(session: Session, token: str, cache: KeyCache | None = None) -> ApiKey | None:
+    """The active key for ``token``; with a cache, its site is loaded into the session too."""
+    token_hash = hash_token(token)
+    entry = cache.get(token_hash) if cache is not None else None
+    if entry is not None:
+        if entry.site is not None:
+            # The identity map holds instances weakly: pin the site for the session's life
+            # so a later session.get(Site, id) finds it without a query.
+            session.info.setdefault("pinned", []).append(_attach(session, Site, entry.site))
+        return _attach(session, ApiKey, entry.key)
+    key = session.scalars(select(ApiKey).where(ApiKey.token_hash == token_hash)).one_or_none()
     if key is None or key.revoked_at is not None:
         return None
+    if cache is not None:
+        site = session.get(Site, key.site_id) if key.site_id is not None else None
+        cache.put(token_hash, key, site)
     return key
 
 

@@ -37,8 +37,19 @@ class Settings(BaseSettings):
     #: Comments still pending after this many seconds are re-enqueued by the sweeper.
     sweeper_min_age_seconds: float = Field(default=30.0, ge=0)
     sweeper_interval_seconds: float = Field(default=10.0, gt=0)
+    #: A moderation task claims and moderates up to this many pending comments at once
+    #: (its own first), with one classifier call and one commit (README, "Operations").
+    worker_batch: int = Field(default=32, ge=1, le=1000)
+    #: How long a worker's claim on a batch keeps other workers off it. A comment claimed
+    #: by a worker that died is moderated again after this (its task's redelivery, or the
+    #: sweeper); a batch that takes longer risks duplicate work but never a second verdict.
+    worker_claim_seconds: float = Field(default=10.0, gt=0)
     task_soft_time_limit: int = Field(default=30, ge=1)
     task_time_limit: int = Field(default=60, ge=2)
+    #: The web side caches active API keys (and their sites' policies) this long per
+    #: process: a key revoked, or a policy changed, through another process takes
+    #: effect within this many seconds (at once in the process that made the change).
+    key_cache_seconds: float = Field(default=5.0, ge=0)
     #: Retry-After (seconds) sent with 503 answers while a dependency is down.
     retry_after_seconds: int = Field(default=5, ge=1)
     log_json: bool = True

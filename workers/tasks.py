@@ -84,13 +84,19 @@ def _is_transient(exc: BaseException) -> bool:
     max_retries=MAX_RETRIES,
 )
 def moderate_comment(self: Task, comment_id: int, request_id: str | None = None) -> int | None:
+    """Moderate ``comment_id`` and, in the same run, a batch of other pending comments
+    (MODERATION_WORKER_BATCH); their own tasks then find nothing left to do."""
     token = task_request_id.set(request_id)
     started = time.perf_counter()
     outcome_label = "error"
+    settings = current_app.extensions["settings"]
     try:
         with _database().session() as session:
             try:
-                outcome = moderation_service.moderate_comment(session, comment_id, classifier())
+                batch = moderation_service.moderate_batch(
+                    session, comment_id, classifier(), size=settings.worker_batch,
+                    claimer=self.request.id, lease_seconds=settings.worker_claim_seconds,
+                    fatal=(SoftTimeLimitExceeded,))
             except SoftTimeLimitExceeded:
                 session.rollback()
                 moderation_service.mark_error(session, comment_id, "moderation timed out")
@@ -107,12 +113,14 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                 log.exception("permanent failure moderating comment %s", comment_id)
                 moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}")
                 raise
-        outcome_label = "ok" if outcome.result is not None else "noop"
-        if outcome.result is not None:
+        outcome_label = "ok" if batch.own.result is not None else "noop"
+        for outcome in batch.moderated:
             _observe_verdict(outcome)
-            log.info("comment %s moderated: %s", comment_id, outcome.result.decision,
-                     extra={"comment_id": comment_id})
-        return outcome.verdict_id
+            task_request_id.set(outcome.request_id)
+            assert outcome.result is not None
+            log.info("comment %s moderated: %s", outcome.comment_id, outcome.result.decision,
+                     extra={"comment_id": outcome.comment_id})
+        return batch.own.verdict_id
     finally:
         TASK_DURATION.labels(MODERATE_TASK, outcome_label).observe(time.perf_counter() - started)
         task_request_id.reset(token)

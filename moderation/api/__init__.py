@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from moderation.api import comments, compliance, health, metrics, openapi
+    from moderation.api import auth, comments, compliance, health, metrics, openapi
 
+    auth.init_app(app)
     metrics.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)

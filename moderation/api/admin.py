@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from moderation import keys as key_store
-from moderation.api.auth import current_key, require_role
+from moderation.api.auth import current_key, forget_cached_keys, require_role
 from moderation.api.context import db_session, request_id
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
@@ -106,6 +106,7 @@ def put_policy(site_id: int) -> dict[str, Any]:
                                    request_id=request_id())
     except ValidationError as exc:
         raise validation_error(errors_to_details(exc), "The policy is invalid.") from None
+    forget_cached_keys()  # the key cache holds sites' policies too
     return {"site_id": site.id, "policy_version": site.policy_version,
             "policy": policies.effective_policy(site), "overrides": site.policy or {}}
 
@@ -142,6 +143,7 @@ def revoke_key(key_id: int) -> dict[str, Any]:
     if key is None:
         raise not_found("key")
     key = api_keys.revoke_key(session, key, actor=current_key().name, request_id=request_id())
+    forget_cached_keys()  # at once here; other processes within MODERATION_KEY_CACHE_SECONDS
     return api_keys.key_record(key)
 
 

@@ -16,7 +16,7 @@ from moderation.api.openapi import (
     schema_ref,
 )
 from moderation.api.presenters import verdict_body
-from moderation.api.ratelimit import enforce_sender_ip_limit
+from moderation.api.ratelimit import enforce_intake_limits, enforce_key_limit
 from moderation.api.schemas import CommentIn, parse_comment, parse_idempotency_key
 from moderation.errors import ApiError, not_found
 from moderation.queue import enqueue_moderation
@@ -36,11 +36,11 @@ def latest_verdict(comment_id: int) -> Verdict | None:
     ).first()
 
 
-def comment_summary(comment: Comment) -> dict[str, Any]:
+def comment_summary(comment_id: int, status: str) -> dict[str, Any]:
     return {
-        "id": comment.id,
-        "status": comment.status,
-        "links": {"self": comment_link(comment.id)},
+        "id": comment_id,
+        "status": status,
+        "links": {"self": comment_link(comment_id)},
     }
 
 
@@ -54,7 +54,7 @@ def visible_comment(comment_id: int) -> Comment:
 
 
 @bp.post("/comments")
-@require_role("site")
+@require_role("site", key_limit=False)
 def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
     key = current_key()
     session = db_session()
@@ -63,8 +63,12 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
         raise ApiError(403, "forbidden", "This key is not bound to a site.")
     raw = request.get_data(cache=False)
     max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
-    payload = parse_comment(raw, max_length=max_length)
-    enforce_sender_ip_limit(site, payload.sender.ip)
+    try:
+        payload = parse_comment(raw, max_length=max_length)
+    except ApiError:
+        enforce_key_limit(key, site)  # a bad request still counts, and over the limit is a 429
+        raise
+    enforce_intake_limits(key, site, payload.sender.ip)
     idempotency_key = parse_idempotency_key(request.headers.get("Idempotency-Key"))
     submission = submit_comment(
         session,
@@ -76,7 +80,7 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
         request_id=request_id(),
         enqueue=enqueue_moderation(current_app),
     )
-    body = comment_summary(submission.comment)
+    body = comment_summary(submission.comment_id, submission.status)
     headers = {"Location": body["links"]["self"]}
     if not submission.created:
         headers["Idempotent-Replayed"] = "true"
@@ -88,7 +92,7 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
 @require_role("site", "moderator", "admin")
 def get_comment(comment_id: int) -> dict[str, Any]:
     comment = visible_comment(comment_id)
-    body = comment_summary(comment)
+    body = comment_summary(comment.id, comment.status)
     body.update(
         article_id=comment.article_id,
         external_id=comment.external_id,

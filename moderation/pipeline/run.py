@@ -84,6 +84,16 @@ def _classifier_reasons(
     return reasons
 
 
+@dataclass(frozen=True, slots=True)
+class PipelineInput:
+    """One comment for :func:`moderate_many`, with its site's policy and extra checks."""
+
+    text: str
+    title: str | None = None
+    policy: Policy | None = None
+    extra_checks: Sequence[Callable[[str], CheckResult]] = ()
+
+
 def moderate(
     text: str,
     *,
@@ -93,19 +103,52 @@ def moderate(
     extra_checks: Sequence[Callable[[str], CheckResult]] = (),
 ) -> PipelineResult:
     """Moderate one comment. ``extra_checks`` carries site rules such as blocklists."""
-    policy = policy or default_policy(classifier)
+    item = PipelineInput(text, title, policy, extra_checks)
+    return moderate_many([item], classifier=classifier)[0]
+
+
+def moderate_many(items: Sequence[PipelineInput], *, classifier: ClassifierLike) -> list[PipelineResult]:
+    """Moderate several comments: the same results as :func:`moderate` on each, but with
+    one classifier call for all of them (``predict_batch`` when the classifier has it)."""
+    checked = [_run_checks(item, classifier) for item in items]
+    outputs = _predict_all(classifier, [item.text for item in items])
+    return [
+        _finish(scores, reasons, output, policy, classifier)
+        for (policy, reasons, scores), output in zip(checked, outputs, strict=True)
+    ]
+
+
+def _run_checks(
+    item: PipelineInput, classifier: ClassifierLike
+) -> tuple[Policy, list[Reason], dict[str, float]]:
+    policy = item.policy or default_policy(classifier)
     reasons: list[Reason] = []
     scores: dict[str, float] = dict.fromkeys(CATEGORIES, 0.0)
-
-    guard = structure.check(text, title=title, max_length=policy.max_length)
+    guard = structure.check(item.text, title=item.title, max_length=policy.max_length)
     reasons.extend(guard.reasons)
-    for check in (*CONTENT_CHECKS, *extra_checks):
-        result = check(text)
+    for check in (*CONTENT_CHECKS, *item.extra_checks):
+        result = check(item.text)
         reasons.extend(result.reasons)
         for name, value in result.scores.items():
             scores[name] = max(scores.get(name, 0.0), value)
+    return policy, reasons, scores
 
-    output = classifier.predict(text)
+
+def _predict_all(classifier: ClassifierLike, texts: list[str]) -> list[ClassifierOutputLike]:
+    predict_batch = getattr(classifier, "predict_batch", None)
+    if callable(predict_batch) and len(texts) > 1:
+        outputs: list[ClassifierOutputLike] = list(predict_batch(texts))
+        return outputs
+    return [classifier.predict(text) for text in texts]
+
+
+def _finish(
+    scores: dict[str, float],
+    reasons: list[Reason],
+    output: ClassifierOutputLike,
+    policy: Policy,
+    classifier: ClassifierLike,
+) -> PipelineResult:
     for name in CLASSIFIER_CATEGORIES:
         scores[name] = float(output.scores.get(name, 0.0))
     reasons.extend(_classifier_reasons(scores, output.spans, policy))

@@ -1,37 +1,70 @@
-"""Moderate a stored comment: run the pipeline and append a verdict.
+"""Moderate stored comments in batches: claim, run the pipeline, append verdicts.
 
-Idempotent: a comment is claimed with a conditional UPDATE (``status = 'pending'``),
-so a duplicate delivery, a sweeper re-enqueue or a redelivered task after a worker
-crash finds nothing to do and writes nothing.
+A task for comment X claims X and up to ``size - 1`` other pending comments (oldest
+first) with a short lease, reads everything the pipeline needs in a few bulk queries,
+commits (no transaction or lock is held while the pipeline runs), scores them all with
+one classifier call, and writes every verdict in one transaction.
+
+Idempotent, whatever happens to the lease: each verdict is written in the same
+transaction as a conditional UPDATE of its comment from ``pending``, on rows locked
+for that transaction, so a duplicate delivery, a sweeper re-enqueue, a second worker
+whose lease expired or a task redelivered after a crash writes nothing twice. The
+lease only keeps concurrent workers from repeating each other's work; a comment
+claimed by a worker that died is taken back by that task's redelivery or retry (same
+task id) at once, or by anyone after the lease expires (the sweeper re-enqueues it).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, word_check
 from moderation.pipeline.policy import Policy, policy_from_dict
-from moderation.pipeline.run import ClassifierLike, PipelineResult, default_policy, moderate
+from moderation.pipeline.run import (
+    ClassifierLike,
+    PipelineInput,
+    PipelineResult,
+    default_policy,
+    moderate_many,
+)
 from moderation.pipeline.types import CheckResult
 from moderation.services.bans import active_at
 from moderation.store import Ban, Comment, SenderDetails, Site, Verdict
 
 log = logging.getLogger(__name__)
 
+#: What a claim returns: the comment fields the pipeline and the task's logs need.
+CLAIMED_COLUMNS = (Comment.id, Comment.site_id, Comment.text, Comment.title,
+                   Comment.sender_pseudonym, Comment.request_id)
+
 
 @dataclass(frozen=True)
 class Outcome:
     comment_id: int
-    verdict_id: int | None  # None: nothing to do (already moderated, or unknown id)
+    verdict_id: int | None  # None: nothing to do (already moderated, claimed elsewhere, unknown id)
     result: PipelineResult | None = None
     pipeline_seconds: float = 0.0
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """The task's own comment, and every verdict this batch wrote (the own one included)."""
+
+    own: Outcome
+    moderated: list[Outcome] = field(default_factory=list)
+    #: Other comments of the batch whose pipeline failed; released for their own tasks.
+    released: list[int] = field(default_factory=list)
 
 
 def site_policy(site: Site, classifier: ClassifierLike) -> Policy:
@@ -39,22 +72,11 @@ def site_policy(site: Site, classifier: ClassifierLike) -> Policy:
                             base=default_policy(classifier))
 
 
-def active_bans(session: Session, site_id: int, now: datetime | None = None) -> list[BanRule]:
-    now = now or datetime.now(UTC)
-    rows = session.execute(select(Ban.kind, Ban.value).where(Ban.site_id == site_id, active_at(now)))
-    return [BanRule(kind, value) for kind, value in rows]
-
-
 def site_checks(
-    session: Session, comment: Comment, details: SenderDetails | None, policy: Policy
+    facts: SenderFacts, policy: Policy, bans: Sequence[BanRule]
 ) -> list[Callable[[str], CheckResult]]:
     """The site's own rules as extra pipeline checks: word lists, sender blocklists and bans."""
-    facts = SenderFacts(
-        pseudonym=comment.sender_pseudonym,
-        ip=details.ip if details is not None else None,
-        email=details.email if details is not None else None,
-    )
-    checks = [sender_check(facts, policy.blocklists, active_bans(session, comment.site_id))]
+    checks = [sender_check(facts, policy.blocklists, list(bans))]
     if policy.blocklists.words:
         checks.append(word_check(policy.blocklists.words))
     return checks
@@ -65,53 +87,212 @@ def reason_codes(result: PipelineResult) -> str:
     return " " + " ".join(sorted({reason.code for reason in result.reasons})) + " "
 
 
-def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLike) -> Outcome:
-    # Read phase: everything the pipeline needs, in one short transaction.
-    row = session.execute(
-        select(Comment, Site, SenderDetails)
+def _claimable(now: datetime, claimer: str) -> ColumnElement[bool]:
+    return and_(Comment.status == "pending",
+                or_(Comment.claimed_until.is_(None), Comment.claimed_until < now,
+                    Comment.claimed_by == claimer))
+
+
+def _claimable_params() -> ColumnElement[bool]:
+    """:func:`_claimable` with ``now`` and ``claimer`` as bound parameters."""
+    return and_(Comment.status == "pending",
+                or_(Comment.claimed_until.is_(None),
+                    Comment.claimed_until < bindparam("now", type_=Comment.claimed_until.type),
+                    Comment.claimed_by == bindparam("claimer", type_=Comment.claimed_by.type)))
+
+
+#: The own-comment claim, built once (it runs for every task, most of them no-ops).
+_CLAIM_OWN = (
+    update(Comment)
+    .where(Comment.id == bindparam("own"), _claimable_params())
+    .values(claimed_until=bindparam("until", type_=Comment.claimed_until.type),
+            claimed_by=bindparam("claimer", type_=Comment.claimed_by.type))
+    .returning(*CLAIMED_COLUMNS)
+    .execution_options(synchronize_session=False)
+)
+
+
+def claim_batch(
+    session: Session, comment_id: int, *, size: int, claimer: str, lease_seconds: float,
+    now: datetime,
+) -> list[Row[Any]]:
+    """Lease ``comment_id`` if it is still pending and not leased by someone else, and
+    then up to ``size`` pending comments in all, oldest first; nothing if it is not.
+
+    A task whose own comment is already decided or leased claims nothing else: tasks run
+    roughly in queue order, so the comments after its own belong to batches already
+    taken or to tasks still queued, and such no-op tasks (most of them, when batches are
+    full) stay one cheap statement. Rows leased by another live claim are skipped (on
+    PostgreSQL without waiting for their locks; SQLite serialises writers).
+    """
+    until = now + timedelta(seconds=lease_seconds)
+    params = {"own": comment_id, "now": now, "claimer": claimer, "until": until}
+    rows: list[Row[Any]] = list(session.execute(_CLAIM_OWN, params))
+    if rows and size > 1:
+        # Pick and lock first, then update by id: an UPDATE ... WHERE id IN (SELECT ...
+        # LIMIT n FOR UPDATE) may re-run its subquery on PostgreSQL and take more than n.
+        others = list(session.scalars(
+            select(Comment.id)
+            .where(_claimable(now, claimer), Comment.id != comment_id)
+            .order_by(Comment.id)
+            .limit(size - 1)
+            .with_for_update(skip_locked=True)
+        ))
+        if others:
+            rows.extend(session.execute(
+                update(Comment).where(Comment.id.in_(others), _claimable(now, claimer))
+                .values(claimed_until=until, claimed_by=claimer).returning(*CLAIMED_COLUMNS)
+                .execution_options(synchronize_session=False)
+            ))
+    return rows
+
+
+def _pipeline_inputs(
+    session: Session, rows: Sequence[Row[Any]], classifier: ClassifierLike, now: datetime
+) -> list[PipelineInput]:
+    """Sites, sender details and bans for the claimed comments, in two bulk queries."""
+    ids = [row.id for row in rows]
+    site_ids = sorted({row.site_id for row in rows})
+    details: dict[int, tuple[str | None, str | None]] = {}
+    policies: dict[int, Policy] = {}
+    for comment_id, ip, email, site in session.execute(
+        select(Comment.id, SenderDetails.ip, SenderDetails.email, Site)
         .join(Site, Site.id == Comment.site_id)
         .outerjoin(SenderDetails, SenderDetails.comment_id == Comment.id)
-        .where(Comment.id == comment_id)
-    ).one_or_none()
-    if row is None:
-        log.warning("comment %s does not exist; nothing to moderate", comment_id)
-        session.rollback()
-        return Outcome(comment_id, None)
-    comment, site, details = row
-    if comment.status != "pending":
-        session.rollback()
-        return Outcome(comment_id, None)
-    policy = site_policy(site, classifier)
-    checks = site_checks(session, comment, details, policy)
-    text, title = comment.text, comment.title
-    # No transaction (and on SQLite no lock) is held while the pipeline runs.
-    session.rollback()
-    started = time.perf_counter()
-    result = moderate(text, title=title, classifier=classifier, policy=policy, extra_checks=checks)
-    elapsed = time.perf_counter() - started
+        .where(Comment.id.in_(ids))
+    ):
+        details[comment_id] = (ip, email)
+        if site.id not in policies:
+            policies[site.id] = site_policy(site, classifier)
+    bans: dict[int, list[BanRule]] = defaultdict(list)
+    for site_id, kind, value in session.execute(
+        select(Ban.site_id, Ban.kind, Ban.value).where(Ban.site_id.in_(site_ids), active_at(now))
+    ):
+        bans[site_id].append(BanRule(kind, value))
+    inputs = []
+    for row in rows:
+        ip, email = details.get(row.id, (None, None))
+        policy = policies[row.site_id]
+        facts = SenderFacts(pseudonym=row.sender_pseudonym, ip=ip, email=email)
+        inputs.append(PipelineInput(row.text, row.title, policy,
+                                    site_checks(facts, policy, bans[row.site_id])))
+    return inputs
+
+
+def _run_pipeline(
+    inputs: Sequence[PipelineInput], classifier: ClassifierLike,
+    fatal: tuple[type[BaseException], ...],
+) -> list[PipelineResult | Exception]:
+    """One classifier call for the batch; if anything in it fails, one comment at a time,
+    so a poison comment fails alone."""
+    try:
+        return list(moderate_many(inputs, classifier=classifier))
+    except fatal:
+        raise
+    except Exception:
+        if len(inputs) == 1:
+            raise
+    results: list[PipelineResult | Exception] = []
+    for item in inputs:
+        try:
+            results.append(moderate_many([item], classifier=classifier)[0])
+        except fatal:
+            raise
+        except Exception as exc:
+            results.append(exc)
+    return results
+
+
+def moderate_batch(
+    session: Session,
+    comment_id: int,
+    classifier: ClassifierLike,
+    *,
+    size: int = 1,
+    claimer: str | None = None,
+    lease_seconds: float = 10.0,
+    fatal: tuple[type[BaseException], ...] = (),
+) -> BatchOutcome:
+    """Moderate ``comment_id`` and up to ``size - 1`` other pending comments (only when
+    ``comment_id`` itself is still there to moderate: see :func:`claim_batch`).
+
+    Raises the task's own comment's pipeline error (after committing the others'
+    verdicts) so the task can retry or mark it; ``fatal`` exceptions (a time limit)
+    propagate at once, leaving the batch to its lease.
+    """
+    claimer = claimer or uuid.uuid4().hex
     now = datetime.now(UTC)
-    claimed = session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id, Comment.status == "pending")
-        .values(status=result.decision, toxicity=result.scores["toxicity"], moderated_at=now,
-                updated_at=now, scores=result.scores, reason_codes=reason_codes(result))
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    rows = claim_batch(session, comment_id, size=size, claimer=claimer,
+                       lease_seconds=lease_seconds, now=now)
+    if not rows:
         session.rollback()
-        return Outcome(comment_id, None)
-    verdict = Verdict(
-        comment_id=comment_id,
-        decision=result.decision,
-        scores=result.scores,
-        reasons=[reason.as_dict() for reason in result.reasons],
-        model_version=result.model_version,
-        policy_version=result.policy_version,
-        created_at=now,
-    )
-    session.add(verdict)
+        return BatchOutcome(Outcome(comment_id, None))
+    inputs = _pipeline_inputs(session, rows, classifier, now)
+    # The lease is durable; no transaction (and on SQLite no lock) is held while the
+    # pipeline runs.
     session.commit()
-    return Outcome(comment_id, verdict.id, result, elapsed)
+    started = time.perf_counter()
+    results = _run_pipeline(inputs, classifier, fatal)
+    per_comment = (time.perf_counter() - started) / len(rows)
+
+    done = {row.id: result for row, result in zip(rows, results, strict=True)
+            if isinstance(result, PipelineResult)}
+    failed = {row.id: result for row, result in zip(rows, results, strict=True)
+              if isinstance(result, Exception)}
+    written = _write_verdicts(session, done)
+    released = [i for i in failed if i != comment_id]
+    if released:  # their own tasks (or the sweeper) retry them, and mark them if they fail
+        session.execute(
+            update(Comment).where(Comment.id.in_(released), Comment.claimed_by == claimer)
+            .values(claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False))
+    session.commit()
+
+    request_ids = {row.id: row.request_id for row in rows}
+    moderated = [Outcome(i, verdict_id, done[i], per_comment, request_ids[i])
+                 for i, verdict_id in written.items()]
+    for other in released:
+        log.warning("comment %s failed in a batch; left for its own task: %r", other, failed[other])
+    if comment_id in failed:
+        raise failed[comment_id]
+    own = next((o for o in moderated if o.comment_id == comment_id), Outcome(comment_id, None))
+    return BatchOutcome(own, moderated, released)
+
+
+def _write_verdicts(session: Session, done: dict[int, PipelineResult]) -> dict[int, int]:
+    """Decide every comment of ``done`` still pending, append its verdict; ids by comment.
+
+    The rows are locked first (ordered, so two writers can't deadlock) and only those
+    still pending are written: exactly one verdict per comment whoever else ran it.
+    """
+    if not done:
+        return {}
+    pending = list(session.scalars(
+        select(Comment.id).where(Comment.id.in_(list(done)), Comment.status == "pending")
+        .order_by(Comment.id).with_for_update()))
+    if not pending:
+        return {}
+    now = datetime.now(UTC)
+    session.execute(update(Comment), [
+        {"id": i, "status": done[i].decision, "toxicity": done[i].scores["toxicity"],
+         "moderated_at": now, "updated_at": now, "scores": done[i].scores,
+         "reason_codes": reason_codes(done[i]), "claimed_until": None, "claimed_by": None}
+        for i in pending
+    ])
+    inserted = session.execute(
+        insert(Verdict).returning(Verdict.id, Verdict.comment_id, sort_by_parameter_order=True),
+        [{"comment_id": i, "decision": done[i].decision, "scores": done[i].scores,
+          "reasons": [reason.as_dict() for reason in done[i].reasons],
+          "model_version": done[i].model_version, "policy_version": done[i].policy_version,
+          "created_at": now}
+         for i in pending],
+    )
+    return {comment_id: verdict_id for verdict_id, comment_id in inserted}
+
+
+def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLike) -> Outcome:
+    """Moderate one comment on its own (a batch of one)."""
+    return moderate_batch(session, comment_id, classifier).own
 
 
 def mark_error(session: Session, comment_id: int, reason: str) -> bool:
@@ -120,7 +301,8 @@ def mark_error(session: Session, comment_id: int, reason: str) -> bool:
     changed = session.execute(
         update(Comment)
         .where(Comment.id == comment_id, Comment.status == "pending")
-        .values(status="error", error_reason=reason[:2000], updated_at=now)
+        .values(status="error", error_reason=reason[:2000], updated_at=now,
+                claimed_until=None, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
     session.commit()

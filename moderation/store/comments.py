@@ -58,6 +58,14 @@ class Comment(Base):
     #: Denormalised from the latest moderator decision (the history is in ``decisions``).
     last_decision: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None]
+    #: A worker's short lease on a pending comment it is moderating in a batch, so other
+    #: workers skip it. Only an efficiency hint: the verdict is still written by a
+    #: conditional UPDATE on ``status = 'pending'``, so an expired or lost lease can cost
+    #: duplicate work but never a second verdict.
+    claimed_until: Mapped[datetime | None]
+    #: Who holds the lease (the Celery task id), so a redelivered or retried task can
+    #: take its own batch back at once instead of waiting for the lease to expire.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class SenderDetails(Base):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from moderation.pipeline.run import moderate
+from moderation.pipeline.run import PipelineInput, moderate, moderate_many
 from moderation.pipeline.types import CATEGORIES, Span
-from tests.support.fake_classifier import FakeClassifier
+from tests.support.fake_classifier import FakeClassifier, FakeOutput
 
 
 def test_clean_comment_is_approved_with_every_category_scored() -> None:
@@ -46,3 +46,30 @@ def test_personal_data_rejects() -> None:
     assert result.decision == "rejected"
     assert "personal_information:phone_number" in {r.code for r in result.reasons}
     assert result.scores["personal_information"] == 1.0
+
+
+class BatchCountingClassifier(FakeClassifier):
+    """Scores by text, and counts how it was called."""
+
+    calls: list[int]
+
+    def predict(self, text: str) -> FakeOutput:
+        self.calls.append(1)
+        return FakeOutput({"toxicity": 0.95 if "awful" in text else 0.1,
+                           "abusive": 0.95 if "awful" in text else 0.1})
+
+    def predict_batch(self, texts: list[str]) -> list[FakeOutput]:
+        self.calls.append(len(texts))
+        return [self.predict(text) for text in texts][: len(texts)]
+
+
+def test_a_batch_gives_each_comment_its_own_result_with_one_classifier_call() -> None:
+    texts = ["A fair point about the budget.", "You awful person", "Call me on 98765 43210"]
+    clf = BatchCountingClassifier()
+    clf.calls = []
+    batch = moderate_many([PipelineInput(text, title="t") for text in texts], classifier=clf)
+    assert clf.calls[0] == 3  # one predict_batch for all three (it predicts each inside)
+    clf.calls = []
+    one_by_one = [moderate(text, title="t", classifier=clf) for text in texts]
+    assert batch == one_by_one
+    assert [r.decision for r in batch] == ["approved", "rejected", "rejected"]
