@@ -59,8 +59,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, *, for_worker: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL mode and a busy timeout so web and worker share it.
 
-    Worker processes are forked by Celery's prefork pool, so they build their own
-    engine after the fork (``for_worker``) and use a NullPool on SQLite.
+    Celery's prefork pool forks worker processes after the app (and its engine) exist;
+    each child drops the inherited connections on ``worker_process_init``
+    (``engine.dispose(close=False)``) and then pools its own. ``for_worker`` gives a
+    NullPool on SQLite, for short-lived processes such as migrations, where no
+    connection should outlive its use.
     """
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):

@@ -48,6 +48,11 @@ def kill_worker_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def stop_worker(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """Warm shutdown (SIGTERM), then SIGKILL whatever is left of the worker's session.
+
+    The embedded ``--beat`` process and pool children can outlive a main process that
+    died or was killed, so the whole process group goes once the main process is done.
+    """
     if process.poll() is None:
         process.terminate()
         try:
@@ -55,6 +60,10 @@ def stop_worker(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is already gone
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
