@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
-from moderation.classifier.features import HashedFeaturizer, tfidf
-from moderation.classifier.normalize import normalize, warm_up
-from moderation.classifier.spans import token_spans
+from moderation.classifier.features import HashedFeaturizer, Occurrences, tfidf
+from moderation.classifier.normalize import normalize_stages, warm_up
+from moderation.classifier.spans import batch_spans
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
 
 #: Comments are scored in chunks of this many, bounding peak memory for any input size.
@@ -51,9 +52,17 @@ class ToxicityClassifier:
         warm_up()
         self._coef_t = np.ascontiguousarray(self.coef.T, dtype=np.float32)
 
+    def features(self, normalized: list[str]) -> tuple[Occurrences, sp.csr_matrix, sp.csr_matrix]:
+        """(n-gram occurrences, raw counts, tf-idf rows) of normalised texts."""
+        occ = self.featurizer.occurrences(normalized)
+        counts = self.featurizer._counts_from(occ, len(normalized))
+        return occ, counts, tfidf(counts, self.idf, self.featurizer.n_word)
+
     def decision_function(self, normalized: list[str]) -> np.ndarray:
         """Raw linear scores, shape (len(normalized), n_categories)."""
-        x = tfidf(self.featurizer.counts(normalized), self.idf, self.featurizer.n_word)
+        return self._decision(self.features(normalized)[2])
+
+    def _decision(self, x: sp.csr_matrix) -> np.ndarray:
         # same dtype as the weights, or scipy would upcast the whole weight matrix per call
         return np.asarray(x.astype(np.float32) @ self._coef_t, dtype=np.float64) + self.intercept
 
@@ -70,18 +79,23 @@ class ToxicityClassifier:
         return out
 
     def _predict_chunk(self, texts: Sequence[str]) -> list[ClassifierOutput]:
-        normalized = [normalize(t) for t in texts]
-        probs = self.calibrate(self.decision_function(normalized))
+        # One pass over the chunk: the features behind the scores also give the spans, and
+        # the normalisation stages give the offsets back into the original texts.
+        stages = [normalize_stages(t) for t in texts]
+        occ, counts, x = self.features([s[-1] for s in stages])
+        probs = self.calibrate(self._decision(x))
         review = np.array([self.thresholds[c]["review"] for c in CLASSIFIER_CATEGORIES])
-        results = []
-        for text, norm, p in zip(texts, normalized, probs, strict=True):
-            cats = [j for j in range(len(CLASSIFIER_CATEGORIES)) if p[j] >= review[j]]
-            spans = token_spans(self, text, norm, cats) if cats else ()
-            scores = {c: float(p[j]) for j, c in enumerate(CLASSIFIER_CATEGORIES)}
-            results.append(ClassifierOutput(scores=scores, spans=spans))
-        return results
+        flagged = probs >= review
+        requests = [np.flatnonzero(row).tolist() if row.any() else [] for row in flagged]
+        spans = batch_spans(self, texts, stages, occ, counts, x, requests)
+        return [
+            ClassifierOutput(scores=dict(zip(CLASSIFIER_CATEGORIES, p, strict=True)), spans=s)
+            for p, s in zip(probs.tolist(), spans, strict=True)
+        ]
 
     def spans_for(self, text: str, categories: Sequence[str]) -> tuple[Span, ...]:
         """Spans for the given categories whatever their score (evaluation and debugging)."""
         idx = [CLASSIFIER_CATEGORIES.index(c) for c in categories]
-        return token_spans(self, text, normalize(text), idx)
+        stages = [normalize_stages(text)]
+        occ, counts, x = self.features([stages[0][-1]])
+        return batch_spans(self, [text], stages, occ, counts, x, [idx])[0]
