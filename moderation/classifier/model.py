@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from moderation.classifier.features import HashedFeaturizer, Occurrences, tfidf
+from moderation.classifier.features import ChunkFeatures, HashedFeaturizer, tfidf
 from moderation.classifier.normalize import normalize_stages, warm_up
 from moderation.classifier.spans import batch_spans
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
@@ -52,15 +52,15 @@ class ToxicityClassifier:
         warm_up()
         self._coef_t = np.ascontiguousarray(self.coef.T, dtype=np.float32)
 
-    def features(self, normalized: list[str]) -> tuple[Occurrences, sp.csr_matrix, sp.csr_matrix]:
-        """(n-gram occurrences, raw counts, tf-idf rows) of normalised texts."""
+    def features(self, normalized: list[str]) -> ChunkFeatures:
+        """Occurrences, counts and tf-idf rows of normalised texts."""
         occ = self.featurizer.occurrences(normalized)
-        counts = self.featurizer._counts_from(occ, len(normalized))
-        return occ, counts, tfidf(counts, self.idf, self.featurizer.n_word)
+        counts, entry = self.featurizer.count_matrix(occ, len(normalized))
+        return ChunkFeatures(occ, entry, counts, tfidf(counts, self.idf, self.featurizer.n_word))
 
     def decision_function(self, normalized: list[str]) -> np.ndarray:
         """Raw linear scores, shape (len(normalized), n_categories)."""
-        return self._decision(self.features(normalized)[2])
+        return self._decision(self.features(normalized).x)
 
     def _decision(self, x: sp.csr_matrix) -> np.ndarray:
         # same dtype as the weights, or scipy would upcast the whole weight matrix per call
@@ -82,12 +82,12 @@ class ToxicityClassifier:
         # One pass over the chunk: the features behind the scores also give the spans, and
         # the normalisation stages give the offsets back into the original texts.
         stages = [normalize_stages(t) for t in texts]
-        occ, counts, x = self.features([s[-1] for s in stages])
-        probs = self.calibrate(self._decision(x))
+        feats = self.features([s[-1] for s in stages])
+        probs = self.calibrate(self._decision(feats.x))
         review = np.array([self.thresholds[c]["review"] for c in CLASSIFIER_CATEGORIES])
         flagged = probs >= review
         requests = [np.flatnonzero(row).tolist() if row.any() else [] for row in flagged]
-        spans = batch_spans(self, texts, stages, occ, counts, x, requests)
+        spans = batch_spans(self, texts, stages, feats, requests)
         return [
             ClassifierOutput(scores=dict(zip(CLASSIFIER_CATEGORIES, p, strict=True)), spans=s)
             for p, s in zip(probs.tolist(), spans, strict=True)
@@ -97,5 +97,4 @@ class ToxicityClassifier:
         """Spans for the given categories whatever their score (evaluation and debugging)."""
         idx = [CLASSIFIER_CATEGORIES.index(c) for c in categories]
         stages = [normalize_stages(text)]
-        occ, counts, x = self.features([stages[0][-1]])
-        return batch_spans(self, [text], stages, occ, counts, x, [idx])[0]
+        return batch_spans(self, [text], stages, self.features([stages[0][-1]]), [idx])[0]

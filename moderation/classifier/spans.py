@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
-from moderation.classifier.features import Occurrences, tfidf
+from moderation.classifier.features import ChunkFeatures, tfidf
 from moderation.classifier.normalize import normalize_with_offsets, offsets_from_stages, to_original
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
 
@@ -83,20 +82,19 @@ def batch_spans(
     clf: ToxicityClassifier,
     texts: Sequence[str],
     stages: Sequence[tuple[str, ...]],
-    occ: Occurrences,
-    counts: sp.csr_matrix,
-    x: sp.csr_matrix,
+    feats: ChunkFeatures,
     requests: Sequence[Sequence[int]],
 ) -> list[tuple[Span, ...]]:
     """``token_spans`` for a whole chunk at once, reusing the features the scores came from.
 
-    ``stages[d]`` is ``normalize_stages(texts[d])``; ``occ``, ``counts`` and ``x`` are
-    the occurrences, counts and tf-idf rows of the chunk's normalised texts;
+    ``stages[d]`` is ``normalize_stages(texts[d])``; ``feats`` holds the occurrences,
+    counts and tf-idf rows of the chunk's normalised texts;
     ``requests[d]`` lists the category indices to explain for text ``d`` (often none).
     Gives exactly what ``token_spans`` gives per text: the per-token sums are added in
     the same order, so the contributions are bit-identical.
     """
     n = len(texts)
+    occ = feats.occ
     out: list[tuple[Span, ...]] = [()] * n
     docs = [d for d in range(n) if requests[d]]
     n_tok = len(occ.token_start)
@@ -111,14 +109,9 @@ def batch_spans(
     doc_wanted = np.asarray(want.any(axis=1), dtype=bool)
     sel = doc_wanted[occ.doc]
     o_doc, o_feat, o_tok, o_share = occ.doc[sel], occ.feature[sel], occ.token[sel], occ.share[sel]
-    # where each occurrence's (doc, feature) sits in x.data: rows are sorted by feature
-    # (sum_duplicates leaves the counts canonical and tfidf copies them)
-    n_feat = x.shape[1]
-    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(x.indptr)) * n_feat + x.indices
-    if not counts.has_canonical_format:  # pragma: no cover - scipy always sorts here
-        raise AssertionError("expected canonical counts")
-    pos = np.searchsorted(keys, o_doc * n_feat + o_feat)
-    per_unit = x.data / counts.data
+    pos = feats.entry[sel]
+    # value per unit count of every feature present (tfidf keeps the counts' sparsity)
+    per_unit = feats.x.data / feats.counts.data
 
     tok_doc = occ.token_doc
     bounds = np.arange(n + 1)
