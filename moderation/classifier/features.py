@@ -217,9 +217,9 @@ def _radix_argsort(keys: np.ndarray, bound: int) -> np.ndarray:
 
     numpy sorts 16-bit integers with a radix sort in linear time (kind="stable").
     """
-    order = np.arange(len(keys))
-    shift = 0
-    while shift == 0 or bound >> shift:
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while bound >> shift:
         digit = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
         order = order[np.argsort(digit, kind="stable")]
         shift += 16

@@ -86,7 +86,7 @@ class ToxicityClassifier:
         probs = self.calibrate(self._decision(feats.x))
         review = np.array([self.thresholds[c]["review"] for c in CLASSIFIER_CATEGORIES])
         flagged = probs >= review
-        requests = [np.flatnonzero(row).tolist() if row.any() else [] for row in flagged]
+        requests = [[j for j, f in enumerate(row) if f] for row in flagged.tolist()]
         spans = batch_spans(self, texts, stages, feats, requests)
         return [
             ClassifierOutput(scores=dict(zip(CLASSIFIER_CATEGORIES, p, strict=True)), spans=s)

@@ -109,9 +109,8 @@ def batch_spans(
     doc_wanted = np.asarray(want.any(axis=1), dtype=bool)
     sel = doc_wanted[occ.doc]
     o_doc, o_feat, o_tok, o_share = occ.doc[sel], occ.feature[sel], occ.token[sel], occ.share[sel]
-    pos = feats.entry[sel]
     # value per unit count of every feature present (tfidf keeps the counts' sparsity)
-    per_unit = feats.x.data / feats.counts.data
+    o_unit = (feats.x.data / feats.counts.data)[feats.entry[sel]]
 
     tok_doc = occ.token_doc
     bounds = np.arange(n + 1)
@@ -126,9 +125,14 @@ def batch_spans(
     for cat in range(n_cat):
         if not want[:, cat].any():
             continue
-        m = want[o_doc, cat]
-        w = clf.coef[cat, o_feat[m]] * per_unit[pos[m]] * o_share[m]
-        contrib = np.bincount(o_tok[m], weights=w, minlength=n_tok)
+        coef = clf.coef[cat]
+        if want[doc_wanted, cat].all():  # typical: every flagged text wants "toxicity"
+            w = coef[o_feat] * o_unit * o_share
+            contrib = np.bincount(o_tok, weights=w, minlength=n_tok)
+        else:
+            m = want[:, cat][o_doc]
+            w = coef[o_feat[m]] * o_unit[m] * o_share[m]
+            contrib = np.bincount(o_tok[m], weights=w, minlength=n_tok)
         top = np.zeros(n)
         top[has_tok] = np.maximum.reduceat(contrib, seg_start)
         thresh = np.maximum(clf.span_rel * top, clf.span_abs)
