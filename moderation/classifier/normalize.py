@@ -191,6 +191,15 @@ def _tracked(pattern: re.Pattern[str], repl: Repl, text: str, offs: list[int]) -
     return "".join(out), out_offs
 
 
+def _may_hold_artefacts(text: str) -> bool:
+    """False when ``_ARTEFACTS`` cannot match: every branch needs one of these substrings.
+
+    (URL: "://" or "www."; retweet marker: "@" or ":"; handle: "@"; entity: "&".)
+    Scanning for them is much cheaper than running the pattern over every comment.
+    """
+    return "@" in text or ":" in text or "&" in text or "www." in text
+
+
 def normalize_stages(text: str) -> tuple[str, ...]:
     """Every intermediate string of ``normalize(text)``; the last one is the result.
 
@@ -200,7 +209,8 @@ def normalize_stages(text: str) -> tuple[str, ...]:
     cur = text.translate(_char_table())
     stages = [cur]
     for pattern, repl, template in _STEPS:
-        cur = _fast(pattern, repl, template, cur)
+        if pattern is not _ARTEFACTS or _may_hold_artefacts(cur):
+            cur = _fast(pattern, repl, template, cur)
         stages.append(cur)
     cur = cur.translate(_punct_table())
     stages.append(cur)
