@@ -181,16 +181,22 @@ class HashedFeaturizer:
         return self._counts_from(occ, len(texts))
 
     def _counts_from(self, occ: Occurrences, n_docs: int) -> sp.csr_matrix:
-        return self.count_matrix(occ, n_docs)[0]
+        # bigram halves count 0.5 each, so a bigram counts once in total
+        m = sp.csr_matrix(
+            (occ.share, (occ.doc, occ.feature)), shape=(n_docs, self.n_features), dtype=np.float64
+        )
+        m.sum_duplicates()
+        return m
 
     def count_matrix(self, occ: Occurrences, n_docs: int) -> tuple[sp.csr_matrix, np.ndarray]:
         """(counts, entry): canonical CSR counts and, per occurrence, its index in ``counts.data``.
 
-        Bigram halves count 0.5 each, so a bigram counts once in total. The matrix is the
-        one scipy builds from (share, (doc, feature)) with ``sum_duplicates`` (rows sorted
-        by column, no duplicates; the sums are exact), but sorting the keys with two
-        16-bit radix passes is faster, and the sort also says where every occurrence
-        landed, which the span explanations need.
+        The matrix is the one ``_counts_from`` builds (rows sorted by column, no
+        duplicates; the sums are exact), but for a chunk of a few hundred comments sorting
+        the keys with two 16-bit radix passes is faster, and the sort also says where
+        every occurrence landed, which the span explanations need. On batches of many
+        thousands the random gathers miss the cache and scipy's per-row sort wins, so
+        ``counts`` (training) keeps that one and the classifier calls this per chunk.
         """
         n_occ = len(occ.doc)
         keys = occ.doc * self.n_features + occ.feature

@@ -60,7 +60,11 @@ class ToxicityClassifier:
 
     def decision_function(self, normalized: list[str]) -> np.ndarray:
         """Raw linear scores, shape (len(normalized), n_categories)."""
-        return self._decision(self.features(normalized).x)
+        chunks = [normalized[i : i + BATCH] for i in range(0, len(normalized), BATCH)]
+        if len(chunks) <= 1:
+            return self._decision(self.features(normalized).x)
+        # rows are independent, so chunking changes no bit of the result
+        return np.vstack([self._decision(self.features(c).x) for c in chunks])
 
     def _decision(self, x: sp.csr_matrix) -> np.ndarray:
         # same dtype as the weights, or scipy would upcast the whole weight matrix per call

@@ -64,3 +64,12 @@ def test_batch_scores_do_not_depend_on_the_other_texts(tiny_clf: ToxicityClassif
     together = tiny_clf.predict_batch(texts)
     alone = [tiny_clf.predict_batch([t])[0] for t in texts]
     assert together == alone  # bit-exact scores and identical spans
+
+
+def test_decision_function_is_chunked_without_changing_a_bit(tiny_clf: ToxicityClassifier) -> None:
+    norms = [normalize(t) for t in _varied_batch()]
+    whole = tiny_clf.decision_function(norms)
+    assert len(norms) > BATCH
+    assert np.array_equal(whole[:BATCH], tiny_clf.decision_function(norms[:BATCH]))
+    assert np.array_equal(whole[BATCH:], tiny_clf.decision_function(norms[BATCH:]))
+    assert np.array_equal(whole[3], tiny_clf.decision_function([norms[3]])[0])
