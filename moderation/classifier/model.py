@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
-from moderation.classifier.features import HashedFeaturizer, tfidf
-from moderation.classifier.normalize import normalize, warm_up
-from moderation.classifier.spans import token_spans
+from moderation.classifier.features import ChunkFeatures, HashedFeaturizer, tfidf
+from moderation.classifier.normalize import normalize_stages, warm_up
+from moderation.classifier.spans import batch_spans
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
 
 #: Comments are scored in chunks of this many, bounding peak memory for any input size.
@@ -51,9 +52,21 @@ class ToxicityClassifier:
         warm_up()
         self._coef_t = np.ascontiguousarray(self.coef.T, dtype=np.float32)
 
+    def features(self, normalized: list[str]) -> ChunkFeatures:
+        """Occurrences, counts and tf-idf rows of normalised texts."""
+        occ = self.featurizer.occurrences(normalized)
+        counts, entry = self.featurizer.count_matrix(occ, len(normalized))
+        return ChunkFeatures(occ, entry, counts, tfidf(counts, self.idf, self.featurizer.n_word))
+
     def decision_function(self, normalized: list[str]) -> np.ndarray:
         """Raw linear scores, shape (len(normalized), n_categories)."""
-        x = tfidf(self.featurizer.counts(normalized), self.idf, self.featurizer.n_word)
+        chunks = [normalized[i : i + BATCH] for i in range(0, len(normalized), BATCH)]
+        if len(chunks) <= 1:
+            return self._decision(self.features(normalized).x)
+        # rows are independent, so chunking changes no bit of the result
+        return np.vstack([self._decision(self.features(c).x) for c in chunks])
+
+    def _decision(self, x: sp.csr_matrix) -> np.ndarray:
         # same dtype as the weights, or scipy would upcast the whole weight matrix per call
         return np.asarray(x.astype(np.float32) @ self._coef_t, dtype=np.float64) + self.intercept
 
@@ -70,18 +83,22 @@ class ToxicityClassifier:
         return out
 
     def _predict_chunk(self, texts: Sequence[str]) -> list[ClassifierOutput]:
-        normalized = [normalize(t) for t in texts]
-        probs = self.calibrate(self.decision_function(normalized))
+        # One pass over the chunk: the features behind the scores also give the spans, and
+        # the normalisation stages give the offsets back into the original texts.
+        stages = [normalize_stages(t) for t in texts]
+        feats = self.features([s[-1] for s in stages])
+        probs = self.calibrate(self._decision(feats.x))
         review = np.array([self.thresholds[c]["review"] for c in CLASSIFIER_CATEGORIES])
-        results = []
-        for text, norm, p in zip(texts, normalized, probs, strict=True):
-            cats = [j for j in range(len(CLASSIFIER_CATEGORIES)) if p[j] >= review[j]]
-            spans = token_spans(self, text, norm, cats) if cats else ()
-            scores = {c: float(p[j]) for j, c in enumerate(CLASSIFIER_CATEGORIES)}
-            results.append(ClassifierOutput(scores=scores, spans=spans))
-        return results
+        flagged = probs >= review
+        requests = [[j for j, f in enumerate(row) if f] for row in flagged.tolist()]
+        spans = batch_spans(self, texts, stages, feats, requests)
+        return [
+            ClassifierOutput(scores=dict(zip(CLASSIFIER_CATEGORIES, p, strict=True)), spans=s)
+            for p, s in zip(probs.tolist(), spans, strict=True)
+        ]
 
     def spans_for(self, text: str, categories: Sequence[str]) -> tuple[Span, ...]:
         """Spans for the given categories whatever their score (evaluation and debugging)."""
         idx = [CLASSIFIER_CATEGORIES.index(c) for c in categories]
-        return token_spans(self, text, normalize(text), idx)
+        stages = [normalize_stages(text)]
+        return batch_spans(self, [text], stages, self.features([stages[0][-1]]), [idx])[0]

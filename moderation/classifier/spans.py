@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moderation.classifier.features import tfidf
-from moderation.classifier.normalize import normalize_with_offsets, to_original
+from moderation.classifier.features import ChunkFeatures, tfidf
+from moderation.classifier.normalize import normalize_with_offsets, offsets_from_stages, to_original
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
 
 if TYPE_CHECKING:
@@ -45,7 +45,11 @@ def token_contributions(
 def token_spans(
     clf: ToxicityClassifier, text: str, normalized: str, categories: Sequence[int]
 ) -> tuple[Span, ...]:
-    """Merged, non-overlapping spans per category, in offsets of the original ``text``."""
+    """Merged, non-overlapping spans per category, in offsets of the original ``text``.
+
+    The straightforward one-text form, kept as the reference that ``batch_spans`` is
+    tested against.
+    """
     starts, ends, contrib = token_contributions(clf, normalized, categories)
     if len(starts) == 0:
         return ()
@@ -72,3 +76,88 @@ def _merge(text: str, ranges: list[tuple[int, int]], category: str) -> list[Span
         else:
             out.append([s, e])
     return [Span(s, e, category) for s, e in out]
+
+
+def batch_spans(
+    clf: ToxicityClassifier,
+    texts: Sequence[str],
+    stages: Sequence[tuple[str, ...]],
+    feats: ChunkFeatures,
+    requests: Sequence[Sequence[int]],
+) -> list[tuple[Span, ...]]:
+    """``token_spans`` for a whole chunk at once, reusing the features the scores came from.
+
+    ``stages[d]`` is ``normalize_stages(texts[d])``; ``feats`` holds the occurrences,
+    counts and tf-idf rows of the chunk's normalised texts;
+    ``requests[d]`` lists the category indices to explain for text ``d`` (often none).
+    Gives exactly what ``token_spans`` gives per text: the per-token sums are added in
+    the same order, so the contributions are bit-identical.
+    """
+    n = len(texts)
+    occ = feats.occ
+    out: list[tuple[Span, ...]] = [()] * n
+    docs = [d for d in range(n) if requests[d]]
+    n_tok = len(occ.token_start)
+    if not docs or n_tok == 0:
+        return out
+    n_cat = len(CLASSIFIER_CATEGORIES)
+    want = np.zeros((n, n_cat), dtype=bool)
+    for d in docs:
+        want[d, list(requests[d])] = True
+
+    # occurrences of the texts that need spans, in their original order
+    doc_wanted = np.asarray(want.any(axis=1), dtype=bool)
+    sel = doc_wanted[occ.doc]
+    o_doc, o_feat, o_tok, o_share = occ.doc[sel], occ.feature[sel], occ.token[sel], occ.share[sel]
+    # value per unit count of every feature present (tfidf keeps the counts' sparsity)
+    o_unit = (feats.x.data / feats.counts.data)[feats.entry[sel]]
+
+    tok_doc = occ.token_doc
+    bounds = np.arange(n + 1)
+    tok_lo = np.searchsorted(tok_doc, bounds[:-1], side="left")
+    tok_hi = np.searchsorted(tok_doc, bounds[:-1], side="right")
+    has_tok = tok_hi > tok_lo
+    seg_start = tok_lo[has_tok]  # docs with tokens partition the token range in order
+
+    kept_lo: dict[int, np.ndarray] = {}
+    kept_hi: dict[int, np.ndarray] = {}
+    kept_tok: dict[int, np.ndarray] = {}
+    for cat in range(n_cat):
+        if not want[:, cat].any():
+            continue
+        coef = clf.coef[cat]
+        if want[doc_wanted, cat].all():  # typical: every flagged text wants "toxicity"
+            w = coef[o_feat] * o_unit * o_share
+            contrib = np.bincount(o_tok, weights=w, minlength=n_tok)
+        else:
+            m = want[:, cat][o_doc]
+            w = coef[o_feat[m]] * o_unit[m] * o_share[m]
+            contrib = np.bincount(o_tok[m], weights=w, minlength=n_tok)
+        top = np.zeros(n)
+        top[has_tok] = np.maximum.reduceat(contrib, seg_start)
+        thresh = np.maximum(clf.span_rel * top, clf.span_abs)
+        doc_ok = want[:, cat] & has_tok & (top > clf.span_abs)
+        kept = np.flatnonzero(doc_ok[tok_doc] & (contrib >= thresh[tok_doc]))
+        kept_tok[cat] = kept
+        kept_lo[cat] = np.searchsorted(kept, tok_lo)
+        kept_hi[cat] = np.searchsorted(kept, tok_hi)
+
+    for d in docs:
+        if not has_tok[d]:
+            continue
+        text = texts[d]
+        offsets: list[int] | None = None
+        spans: list[Span] = []
+        for cat in requests[d]:
+            a, b = int(kept_lo[cat][d]), int(kept_hi[cat][d])
+            if a == b:
+                continue
+            if offsets is None:
+                offsets = offsets_from_stages(text, stages[d])
+            toks = kept_tok[cat][a:b]
+            starts = occ.token_start[toks].tolist()
+            ends = occ.token_end[toks].tolist()
+            ranges = [to_original(text, offsets, s, e) for s, e in zip(starts, ends, strict=True)]
+            spans.extend(_merge(text, ranges, CLASSIFIER_CATEGORIES[cat]))
+        out[d] = tuple(spans)
+    return out

@@ -28,3 +28,21 @@ def test_occurrences_record_token_offsets() -> None:
     assert occ.token_end.tolist() == [2, 5, 3]
     assert occ.token_doc.tolist() == [0, 0, 1]
     assert np.all(occ.token >= 0)
+
+
+def test_count_matrix_is_the_canonical_scipy_matrix_and_maps_every_occurrence() -> None:
+    import scipy.sparse as sp
+
+    f = HashedFeaturizer(word_bits=12, char_bits=14)
+    texts = ["hello world hello", "", "aaaa aaaa aaaa", "xyz", "hello world " * 300]
+    occ = f.occurrences(texts)
+    counts, entry = f.count_matrix(occ, len(texts))
+    ref = sp.csr_matrix((occ.share, (occ.doc, occ.feature)), shape=(len(texts), f.n_features))
+    ref.sum_duplicates()
+    assert counts.has_canonical_format
+    assert np.array_equal(counts.indptr, ref.indptr)
+    assert np.array_equal(counts.indices, ref.indices)
+    assert np.array_equal(counts.data, ref.data)
+    rows = np.repeat(np.arange(len(texts)), np.diff(counts.indptr))
+    assert np.array_equal(rows[entry], occ.doc)
+    assert np.array_equal(counts.indices[entry], occ.feature)

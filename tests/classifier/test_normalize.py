@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.classifier.normalize import normalize, normalize_with_offsets, to_original
+from moderation.classifier.normalize import (
+    normalize,
+    normalize_stages,
+    normalize_with_offsets,
+    offsets_from_stages,
+    to_original,
+)
 
 
 @pytest.mark.parametrize(
@@ -63,3 +69,13 @@ def test_offsets_cover_spaced_and_stretched_words() -> None:
     assert _span_of("you f u c k e r", "fucker") == "f u c k e r"
     assert _span_of("sooo stuuuupid!!!", "stuupid") == "stuuuupid"
     assert _span_of("RT @bob: you idiot", "idiot") == "idiot"
+
+
+_PIECES = list("ab1@$ .,!-*'\u200bßﬁＩ\u0301😡\t") + ["  ", "&amp;", "http://x ", "@u ", "rt @"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join) | st.text(max_size=80))
+def test_offsets_from_stages_equal_the_tracked_offsets(text: str) -> None:
+    stages = normalize_stages(text)
+    assert (stages[-1], offsets_from_stages(text, stages)) == normalize_with_offsets(text)
