@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,7 +55,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_TIMEOUT * 1000)}")
     cursor.close()
 
 
@@ -75,7 +78,7 @@ def make_engine(url: str, *, for_worker: bool = False) -> Engine:
                 os.makedirs(directory, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"timeout": 10, "check_same_thread": False},
+            connect_args={"timeout": SQLITE_LOCK_TIMEOUT, "check_same_thread": False},
             poolclass=NullPool if for_worker else None,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -94,8 +97,44 @@ def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+#: How long a SQLite transaction waits for the database-wide write lock (seconds).
+SQLITE_LOCK_TIMEOUT = 10.0
+#: Polling interval while waiting for it: starts short, doubles up to the cap.
+_LOCK_POLL_START, _LOCK_POLL_CAP = 0.0002, 0.002
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """BEGIN IMMEDIATE, waiting for the write lock with fine-grained polling.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25 … 100 ms between tries,
+    so under steady write traffic from several processes a writer that misses the lock
+    once typically waits tens of milliseconds after it was freed (measured: API p50
+    77 ms at 200 req/s). Here the BEGIN polls every 0.2-2 ms (busy_timeout 0 for that
+    statement only; every other statement keeps the normal busy timeout) and gives up
+    with SQLite's own "database is locked" error after ``SQLITE_LOCK_TIMEOUT``.
+    """
+    dbapi = conn.connection.dbapi_connection
+    deadline = time.monotonic() + SQLITE_LOCK_TIMEOUT
+    pause = _LOCK_POLL_START
+    dbapi.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode not in _SQLITE_BUSY or time.monotonic() >= deadline:
+                    break
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, _LOCK_POLL_CAP)
+        # out of time (or another error): once more through SQLAlchemy, so the caller gets
+        # the usual wrapped OperationalError (the API answers 503 with Retry-After)
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        dbapi.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_TIMEOUT * 1000)}")
+
+
+_SQLITE_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:
