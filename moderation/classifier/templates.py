@@ -93,6 +93,28 @@ AUDIT_TOXIC_FRAMES = (
 )  # fmt: skip
 
 
+#: Group-directed hate without slurs: discriminatory positives for every identity term
+#: (source "hate_templates"). With the neutral frames above, each identity word appears
+#: in both classes equally often, so the frame, not the word, carries the label. The
+#: audit's toxic frames stay held out.
+HATE_TRAIN_FRAMES = (
+    "{g} are a disease on this country.",
+    "Send all {g} back where they came from.",
+    "{g} are parasites living off the rest of us.",
+    "Never trust {g}, they are all liars and cheats.",
+    "{g} breed like rats and will take over.",
+    "This country would be better off without {g}.",
+    "{g} are born criminals.",
+    "Do not rent your house to {g}, they ruin every neighbourhood.",
+    "{g} should not be allowed to vote.",
+    "Every single one of the {g} is a traitor to this nation.",
+    "{g} are inferior and always will be.",
+    "Keep {g} out of our colony.",
+    "{g} are dirty people who spread disease wherever they go.",
+    "Boycott every shop owned by {g}.",
+)  # fmt: skip
+
+
 def _fill(frame: str, term: str) -> str:
     s = frame.format(t=term, g=_PLURAL[term])
     return s[0].upper() + s[1:]
@@ -111,3 +133,8 @@ def audit_sentences(toxic: bool) -> list[tuple[str, str, str]]:
     """(group, term, sentence) from the held-out frames."""
     frames = AUDIT_TOXIC_FRAMES if toxic else AUDIT_FRAMES
     return [(g, t, _fill(f, t)) for g, t in _terms() for f in frames]
+
+
+def hate_sentences() -> list[str]:
+    """Discriminatory training sentences: every hate frame × every identity term."""
+    return [_fill(f, t) for _, t in _terms() for f in HATE_TRAIN_FRAMES]

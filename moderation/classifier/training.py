@@ -49,7 +49,7 @@ from moderation.classifier.features import (
 from moderation.classifier.model import ToxicityClassifier
 from moderation.classifier.normalize import normalize
 from moderation.classifier.spans import token_contributions
-from moderation.classifier.templates import training_sentences
+from moderation.classifier.templates import hate_sentences, training_sentences
 from moderation.classifier.threat_templates import training_rows as threat_training_rows
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES
 
@@ -88,6 +88,14 @@ SOURCE_MULTIPLIER = {"jigsaw": 3.0, "threat_templates": 10.0}
 TEMPLATE_WEIGHT = 1500.0
 TEMPLATES = "templates"
 THREAT_TEMPLATES = "threat_templates"
+#: Slur-free group hate × every identity term (``templates.HATE_TRAIN_FRAMES``), positives
+#: for discriminatory only, with the same total weight as the neutral identity templates so
+#: each identity word is balanced between the classes. In a trial (discriminatory head,
+#: leave-one-source-out ROC AUC) they left real corpora unchanged (sbic 0.758 → 0.760,
+#: stormfront 0.811 → 0.811, hateval 0.638 → 0.641, hatexplain 0.739 → 0.738, civil 0.712
+#: → 0.712) and lifted held-out identity frames (toxic vs benign) from 0.927 to 0.979.
+HATE_TEMPLATES = "hate_templates"
+HATE_TEMPLATE_WEIGHT = 1500.0
 REJECT_PRECISION = 0.9
 #: Review precision targets, met on the pooled comment-style validation set. The pool is
 #: enriched with positives (prevalence ≈ 40% for toxicity, 10% for obscene, 14% for
@@ -128,7 +136,8 @@ def source_weights(sources: np.ndarray, y: np.ndarray) -> np.ndarray:
     Within each source positives and negatives get equal total weight
     min(rows, SOURCE_CAP) · SOURCE_MULTIPLIER[source] / 2;
     a source with a single class is left out (it would teach its style, not the label),
-    except the identity templates, which are negatives by design.
+    except the identity templates (negatives by design) and the hate templates (positives by
+    design), which get fixed total weights.
     """
     w = np.zeros(len(y))
     known = ~np.isnan(y)
@@ -136,6 +145,9 @@ def source_weights(sources: np.ndarray, y: np.ndarray) -> np.ndarray:
         m = known & (sources == src)
         if src == TEMPLATES:
             w[m] = TEMPLATE_WEIGHT / m.sum()
+            continue
+        if src == HATE_TEMPLATES:
+            w[m] = HATE_TEMPLATE_WEIGHT / m.sum()
             continue
         pos, neg = m & (y == 1), m & (y == 0)
         if not pos.any() or not neg.any():
@@ -303,7 +315,8 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
     featurizer = HashedFeaturizer()
     identity = training_sentences()
     threats = threat_training_rows()
-    templates = identity + [t for t, _ in threats]
+    hate = hate_sentences()
+    templates = identity + [t for t, _ in threats] + hate
     # rows 0..n-1 are the corpora; the identity and threat templates follow and are always
     # trained on, never evaluated (their audits use separate, held-out frames)
     counts = featurize(corpus.texts + templates, featurizer, progress)
@@ -313,13 +326,18 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
     # threat only: labelled for toxicity too, they cost 0.1-0.5 points of held-out toxicity
     # ROC AUC (stormfront, olid) in a trial, while the threat head needs them
     threat_labels[:, CATS.index("threat")] = [y for _, y in threats]
-    train_labels = np.vstack([labels, np.zeros((len(identity), len(CATS))), threat_labels])
+    hate_labels = np.full((len(hate), len(CATS)), np.nan)
+    hate_labels[:, CATS.index("discriminatory")] = 1.0
+    train_labels = np.vstack([labels, np.zeros((len(identity), len(CATS))), threat_labels,
+                              hate_labels])  # fmt: skip
     train_sources = np.concatenate([corpus.sources, np.full(len(identity), TEMPLATES),
-                                    np.full(len(threats), THREAT_TEMPLATES)])  # fmt: skip
+                                    np.full(len(threats), THREAT_TEMPLATES),
+                                    np.full(len(hate), HATE_TEMPLATES)])  # fmt: skip
     template_rows = np.arange(n, n + len(templates))
     all_rows = np.arange(n)
     report: dict[str, Any] = {"rows": n, "template_rows": len(identity),
                               "threat_template_rows": len(threats),
+                              "hate_template_rows": len(hate),
                               "sources": _source_table(corpus)}  # fmt: skip
 
     def fit(rows: np.ndarray, cats: tuple[str, ...], desc: str) -> tuple[np.ndarray, ...]:

@@ -7,6 +7,7 @@ import numpy as np
 from moderation.classifier import templates, threat_templates
 from moderation.classifier.smoke_cases import CASES
 from moderation.classifier.training import (
+    HATE_TEMPLATES,
     SOURCE_CAP,
     SOURCE_MULTIPLIER,
     TEMPLATES,
@@ -70,3 +71,17 @@ def test_threat_templates_have_both_classes_and_held_out_audit_frames() -> None:
     # the smoke set stays outside training
     smoke = {case[0] for case in CASES}
     assert not smoke & {s for s, _ in train}
+
+
+def test_hate_templates_are_positives_balanced_over_identities_and_held_out() -> None:
+    sources = np.array(["a", "a", TEMPLATES, TEMPLATES, HATE_TEMPLATES, HATE_TEMPLATES])
+    y = np.array([1.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+    w = source_weights(sources, y)
+    assert (w[sources == HATE_TEMPLATES] > 0).all()  # single-class by design, still trained
+    hate = templates.hate_sentences()
+    assert len(hate) == len(templates.HATE_TRAIN_FRAMES) * len(templates.training_sentences()) // len(
+        templates.TRAIN_FRAMES)  # every frame × every identity term, like the neutral frames
+    audit = {s for _, _, s in templates.audit_sentences(True)}
+    assert not set(hate) & audit
+    assert not set(templates.HATE_TRAIN_FRAMES) & set(templates.AUDIT_TOXIC_FRAMES)
+    assert not {case[0] for case in CASES} & set(hate)
