@@ -108,8 +108,9 @@ def _sqlite_begin(conn: Any) -> None:
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25 … 100 ms between tries,
     so under steady write traffic from several processes a writer that misses the lock
-    once typically waits tens of milliseconds after it was freed (measured: API p50
-    77 ms at 200 req/s). Here the BEGIN polls every 0.2-2 ms (busy_timeout 0 for that
+    once typically waits tens of milliseconds after it was freed (API p99 80-109 ms at
+    200 req/s on 2 cores; 26-31 ms with this, BENCHMARKS.md). Here the BEGIN polls every
+    0.2-2 ms (busy_timeout 0 for that
     statement only; every other statement keeps the normal busy timeout) and gives up
     with SQLite's own "database is locked" error after ``SQLITE_LOCK_TIMEOUT``.
     """
@@ -123,7 +124,9 @@ def _sqlite_begin(conn: Any) -> None:
                 dbapi.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode not in _SQLITE_BUSY or time.monotonic() >= deadline:
+                # primary code: extended ones (SQLITE_BUSY_RECOVERY, …) share the low byte
+                busy = (exc.sqlite_errorcode & 0xFF) in _SQLITE_BUSY
+                if not busy or time.monotonic() >= deadline:
                     break
             time.sleep(pause * random.uniform(0.5, 1.5))
             pause = min(pause * 2, _LOCK_POLL_CAP)
