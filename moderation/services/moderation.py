@@ -87,14 +87,8 @@ def reason_codes(result: PipelineResult) -> str:
     return " " + " ".join(sorted({reason.code for reason in result.reasons})) + " "
 
 
-def _claimable(now: datetime, claimer: str) -> ColumnElement[bool]:
-    return and_(Comment.status == "pending",
-                or_(Comment.claimed_until.is_(None), Comment.claimed_until < now,
-                    Comment.claimed_by == claimer))
-
-
-def _claimable_params() -> ColumnElement[bool]:
-    """:func:`_claimable` with ``now`` and ``claimer`` as bound parameters."""
+def _claimable() -> ColumnElement[bool]:
+    """Pending and not leased by anyone else; ``now`` and ``claimer`` are bound parameters."""
     return and_(Comment.status == "pending",
                 or_(Comment.claimed_until.is_(None),
                     Comment.claimed_until < bindparam("now", type_=Comment.claimed_until.type),
@@ -104,7 +98,7 @@ def _claimable_params() -> ColumnElement[bool]:
 #: The own-comment claim, built once (it runs for every task, most of them no-ops).
 _CLAIM_OWN = (
     update(Comment)
-    .where(Comment.id == bindparam("own"), _claimable_params())
+    .where(Comment.id == bindparam("own"), _claimable())
     .values(claimed_until=bindparam("until", type_=Comment.claimed_until.type),
             claimed_by=bindparam("claimer", type_=Comment.claimed_by.type))
     .returning(*CLAIMED_COLUMNS)
@@ -126,23 +120,26 @@ def claim_batch(
     PostgreSQL without waiting for their locks; SQLite serialises writers).
     """
     until = now + timedelta(seconds=lease_seconds)
-    params = {"own": comment_id, "now": now, "claimer": claimer, "until": until}
-    rows: list[Row[Any]] = list(session.execute(_CLAIM_OWN, params))
+    lease = {"now": now, "claimer": claimer}
+    rows: list[Row[Any]] = list(session.execute(_CLAIM_OWN, {**lease, "own": comment_id,
+                                                               "until": until}))
     if rows and size > 1:
         # Pick and lock first, then update by id: an UPDATE ... WHERE id IN (SELECT ...
         # LIMIT n FOR UPDATE) may re-run its subquery on PostgreSQL and take more than n.
         others = list(session.scalars(
             select(Comment.id)
-            .where(_claimable(now, claimer), Comment.id != comment_id)
+            .where(_claimable(), Comment.id != comment_id)
             .order_by(Comment.id)
             .limit(size - 1)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True),
+            lease,
         ))
         if others:
             rows.extend(session.execute(
-                update(Comment).where(Comment.id.in_(others), _claimable(now, claimer))
+                update(Comment).where(Comment.id.in_(others), _claimable())
                 .values(claimed_until=until, claimed_by=claimer).returning(*CLAIMED_COLUMNS)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
+                lease,
             ))
     return rows
 
