@@ -9,8 +9,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-COPY requirements.txt .
+COPY requirements.txt requirements-tier2.txt ./
 RUN pip install -r requirements.txt
+# Optional second tier (about 1 GB with CPU torch): docker build --build-arg TIER2=1 .
+# then run the worker with MODERATION_TIER2=latest.
+ARG TIER2=0
+RUN if [ "$TIER2" = "1" ]; then \
+      pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+      && pip install -r requirements-tier2.txt; fi
 
 COPY moderation ./moderation
 COPY workers ./workers

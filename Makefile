@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck train bench-classifier clean
+.PHONY: run test lint typecheck train train-tier2 bench-classifier clean
 
 $(VENV)/.runtime: requirements.txt scripts/bootstrap-venv.sh
 	bash scripts/bootstrap-venv.sh "$(PYTHON)" "$(VENV)"
@@ -17,17 +17,24 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
+$(VENV)/.tier2: $(VENV)/.runtime requirements-tier2.txt
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-tier2.txt
+	touch $@
+
+# MODERATION_TIER2=latest make run also installs the optional second tier
+TIER2_DEPS := $(if $(filter-out off 0 false no,$(MODERATION_TIER2)),$(VENV)/.tier2)
+
 ## run: set up .venv, migrate the database and run web + worker + beat + embedded Redis
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime $(TIER2_DEPS)
 	$(PY) -m moderation init-db
 	$(PY) -m moderation dev --port $(PORT)
 
 ## test: lint and type-check, then the whole suite against SQLite and a PostgreSQL server it starts
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(VENV)/.tier2
 	bash scripts/ensure-test-services.sh
 	$(PY) -m ruff check .
 	$(PY) -m mypy
-	MODERATION_TEST_POSTGRES=required $(PY) -m pytest $(PYTEST_ARGS)
+	MODERATION_TEST_POSTGRES=required MODERATION_TEST_TIER2=required $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
@@ -38,6 +45,10 @@ typecheck: $(VENV)/.dev
 ## train: retrain the classifier from ../shared/data (writes models/ and the model card)
 train: $(VENV)/.dev
 	$(PY) -m moderation train --data ../shared/data
+
+## train-tier2: train the optional second tier on top of models/LATEST
+train-tier2: $(VENV)/.dev $(VENV)/.tier2
+	$(PY) -m moderation train-tier2 --data ../shared/data
 
 bench-classifier: $(VENV)/.dev
 	$(PY) benchmarks/classifier.py

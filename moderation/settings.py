@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     #: Path of the classifier artifact; empty means the default under models/.
     model_path: str = ""
+    #: Optional second tier for comments the fast tier is unsure about: "" / "off" (the
+    #: default), "latest" (models/TIER2_LATEST) or an artifact path. Needs
+    #: requirements-tier2.txt (README, "Classifier").
+    tier2: str = ""
+    #: CPU threads each worker process gives the second tier's encoder.
+    tier2_threads: int = Field(default=1, ge=1, le=64)
     #: Comments still pending after this many seconds are re-enqueued by the sweeper.
     sweeper_min_age_seconds: float = Field(default=30.0, ge=0)
     sweeper_interval_seconds: float = Field(default=10.0, gt=0)

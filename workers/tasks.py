@@ -21,7 +21,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from moderation.classifier import load_classifier
+from moderation.classifier.tier2 import load_service_classifier
 from moderation.logs import task_request_id
 from moderation.metrics import (
     CATEGORY_FLAGS,
@@ -51,8 +51,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 @functools.cache
 def classifier() -> Any:
     """The classifier, loaded once per worker process."""
-    path = current_app.extensions["settings"].model_path or None
-    return load_classifier(path)
+    settings = current_app.extensions["settings"]
+    return load_service_classifier(settings.model_path or None, settings.tier2,
+                                   threads=settings.tier2_threads)  # fmt: skip
 
 
 def _database() -> Database:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,26 @@ class ArtifactError(Exception):
 class ClassifierOutput:
     scores: dict[str, float]
     spans: tuple[Span, ...]
+
+
+def in_chunks(
+    predict_chunk: Callable[[Sequence[str]], list[ClassifierOutput]], texts: Sequence[str]
+) -> list[ClassifierOutput]:
+    """Apply ``predict_chunk`` to chunks of at most :data:`BATCH` texts (bounded memory)."""
+    out: list[ClassifierOutput] = []
+    for i in range(0, len(texts), BATCH):
+        out.extend(predict_chunk(texts[i : i + BATCH]))
+    return out
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """One chunk after the fast tier: texts, normalisation stages, features, raw scores."""
+
+    texts: Sequence[str]
+    stages: list[tuple[str, ...]]
+    feats: ChunkFeatures
+    raw: np.ndarray
 
 
 @dataclass
@@ -77,21 +97,29 @@ class ToxicityClassifier:
         return self.predict_batch([text])[0]
 
     def predict_batch(self, texts: Sequence[str]) -> list[ClassifierOutput]:
-        out: list[ClassifierOutput] = []
-        for i in range(0, len(texts), BATCH):
-            out.extend(self._predict_chunk(texts[i : i + BATCH]))
-        return out
+        return in_chunks(self._predict_chunk, texts)
 
     def _predict_chunk(self, texts: Sequence[str]) -> list[ClassifierOutput]:
         # One pass over the chunk: the features behind the scores also give the spans, and
         # the normalisation stages give the offsets back into the original texts.
+        chunk = self.score_chunk(texts)
+        return self.explain_chunk(chunk, self.calibrate(chunk.raw), self.thresholds)
+
+    def score_chunk(self, texts: Sequence[str]) -> ScoredChunk:
+        """Normalise, featurise and score one chunk (raw linear scores, uncalibrated)."""
         stages = [normalize_stages(t) for t in texts]
         feats = self.features([s[-1] for s in stages])
-        probs = self.calibrate(self._decision(feats.x))
-        review = np.array([self.thresholds[c]["review"] for c in CLASSIFIER_CATEGORIES])
+        return ScoredChunk(texts, stages, feats, self._decision(feats.x))
+
+    def explain_chunk(
+        self, chunk: ScoredChunk, probs: np.ndarray, thresholds: dict[str, dict[str, float]]
+    ) -> list[ClassifierOutput]:
+        """Outputs for ``probs``, with spans for every category at or above its review
+        threshold (the spans come from this linear model's token contributions)."""
+        review = np.array([thresholds[c]["review"] for c in CLASSIFIER_CATEGORIES])
         flagged = probs >= review
         requests = [[j for j, f in enumerate(row) if f] for row in flagged.tolist()]
-        spans = batch_spans(self, texts, stages, feats, requests)
+        spans = batch_spans(self, chunk.texts, chunk.stages, chunk.feats, requests)
         return [
             ClassifierOutput(scores=dict(zip(CLASSIFIER_CATEGORIES, p, strict=True)), spans=s)
             for p, s in zip(probs.tolist(), spans, strict=True)

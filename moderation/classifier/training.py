@@ -216,52 +216,82 @@ def platt(raw: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def choose_thresholds(
-    corpus: Corpus, oof: np.ndarray
-) -> tuple[dict[str, tuple[float, float]], dict[str, dict[str, float]], dict[str, Any]]:
-    """Platt calibration and review/reject thresholds per category from OOF raw scores.
+def _pool(corpus: Corpus, j: int) -> tuple[np.ndarray, list[str], np.ndarray, float, float]:
+    """Validation pool of category ``j``: (mask, sources, weights, prevalence, stream rate).
 
-    Validation pool: every comment-style source that labels both classes, each source
-    counting equally (weight 1/rows), so the pool's prevalence is the mean of the sources'
-    prevalences. Precision targets are met on that pool. Probabilities are shifted to the
-    base rate of Jigsaw's uniform sample, so that they read as "chance for a typical comment"
-    (the pre-moderation policy compares them with ``clean_below``).
+    Every comment-style source that labels both classes, each source counting equally
+    (weight 1/rows), so the pool's prevalence is the mean of the sources' prevalences. The
+    stream rate is the base rate of Jigsaw's uniformly sampled rows.
     """
-    labels = corpus.labels
+    y = corpus.labels[:, j]
+    pool = ~np.isnan(y) & np.isin(corpus.sources, POOL_SOURCES)
+    srcs = [str(s) for s in np.unique(corpus.sources[pool])
+            if 0 < np.nansum(y[pool & (corpus.sources == s)]) < (pool & (corpus.sources == s)).sum()
+            ]  # fmt: skip
+    pool &= np.isin(corpus.sources, srcs)
+    w = pool_weights(corpus.sources[pool])
+    prevalence = float((w * y[pool]).sum() / w.sum())
+    rate = float(np.clip(np.nanmean(y[corpus.jigsaw_random]), 1e-3, 0.5))
+    return pool, srcs, w, prevalence, rate
+
+
+def calibrate_pool(corpus: Corpus, oof: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Platt (a, b) per category from OOF raw scores on the validation pool, shifted from the
+    pool's prevalence to the stream rate (monotone: decisions do not change)."""
     calib: dict[str, tuple[float, float]] = {}
+    for j, c in enumerate(CATS):
+        pool, _, w, prevalence, rate = _pool(corpus, j)
+        pa, pb = platt(oof[pool, j], corpus.labels[pool, j], w)
+        calib[c] = (pa, pb + _logit(rate) - _logit(prevalence))
+    return calib
+
+
+def thresholds_for(
+    corpus: Corpus, p: np.ndarray
+) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+    """Review/reject thresholds per category for calibrated OOF probabilities ``p``.
+
+    Precision targets (:data:`REJECT_PRECISION`, :data:`REVIEW_PRECISION`) are met on the
+    validation pool of :func:`_pool`.
+    """
     thresholds: dict[str, dict[str, float]] = {}
     out: dict[str, Any] = {}
     for j, c in enumerate(CATS):
-        y = labels[:, j]
-        pool = ~np.isnan(y) & np.isin(corpus.sources, POOL_SOURCES)
-        srcs = [s for s in np.unique(corpus.sources[pool])
-                if 0 < np.nansum(y[pool & (corpus.sources == s)]) < (pool & (corpus.sources == s)).sum()
-                ]  # fmt: skip
-        pool &= np.isin(corpus.sources, srcs)
-        w = pool_weights(corpus.sources[pool])
+        y = corpus.labels[:, j]
+        pool, srcs, w, prevalence, rate = _pool(corpus, j)
         yp = y[pool]
-        prevalence = float((w * yp).sum() / w.sum())
-        # probabilities for a typical stream: shift from the pool's prevalence to the base rate
-        # of Jigsaw's uniformly sampled rows (decisions do not change: thresholds follow)
-        rate = float(np.clip(np.nanmean(y[corpus.jigsaw_random]), 1e-3, 0.5))
-        pa, pb = platt(oof[pool, j], yp, w)
-        calib[c] = (pa, pb + _logit(rate) - _logit(prevalence))
-        p = _sigmoid(calib[c][0] * oof[:, j] + calib[c][1])
-        rej = ev.threshold_for_precision(yp, p[pool], prevalence, REJECT_PRECISION, weight=w)
-        rev = ev.threshold_for_precision(yp, p[pool], prevalence, REVIEW_PRECISION[c], weight=w)
+        rej = ev.threshold_for_precision(yp, p[pool, j], prevalence, REJECT_PRECISION, weight=w)
+        rev = ev.threshold_for_precision(yp, p[pool, j], prevalence, REVIEW_PRECISION[c], weight=w)
         review_t = min(rev[0], rej[0])
         thresholds[c] = {"reject": round(rej[0], 4), "review": round(review_t, 4)}
         rr = corpus.jigsaw_random & ~np.isnan(y)
         out[c] = {
-            "pool_sources": [str(s) for s in srcs],
+            "pool_sources": srcs,
             "pool_prevalence": prevalence,
             "stream_rate": rate,
             "review_precision_target": REVIEW_PRECISION[c],
             "reject": {"threshold": rej[0], "recall": rej[1], "precision": rej[2]},
             "review": {"threshold": review_t, "recall": rev[1], "precision": rev[2]},
-            "jigsaw_random_observed": _observed(y[rr], p[rr], thresholds[c]),
-            "ece_jigsaw_random": _ece(y[rr], p[rr]),
+            "jigsaw_random_observed": _observed(y[rr], p[rr, j], thresholds[c]),
+            "ece_jigsaw_random": _ece(y[rr], p[rr, j]),
         }
+    return thresholds, out
+
+
+def choose_thresholds(
+    corpus: Corpus, oof: np.ndarray
+) -> tuple[dict[str, tuple[float, float]], dict[str, dict[str, float]], dict[str, Any]]:
+    """Platt calibration (:func:`calibrate_pool`) and review/reject thresholds
+    (:func:`thresholds_for`) per category from OOF raw scores.
+
+    Probabilities are shifted to the base rate of Jigsaw's uniform sample, so that they read
+    as "chance for a typical comment" (the pre-moderation policy compares them with
+    ``clean_below``).
+    """
+    calib = calibrate_pool(corpus, oof)
+    a = np.array([calib[c][0] for c in CATS])
+    b = np.array([calib[c][1] for c in CATS])
+    thresholds, out = thresholds_for(corpus, _sigmoid(a * oof + b))
     return calib, thresholds, out
 
 
@@ -302,6 +332,52 @@ LOSO_PLAN: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass
+class TrainingSet:
+    """The corpora plus the always-trained template rows, featurised once.
+
+    Rows 0..n-1 are the corpora; the identity, threat and hate templates follow
+    (``template_rows``) and are always trained on, never evaluated (their audits use
+    separate, held-out frames).
+    """
+
+    corpus: Corpus
+    counts: sp.csr_matrix
+    labels: np.ndarray
+    sources: np.ndarray
+    template_rows: np.ndarray
+    identity: list[str]
+    threats: list[tuple[str, int]]
+    hate: list[str]
+
+    @property
+    def template_texts(self) -> list[str]:
+        return self.identity + [t for t, _ in self.threats] + self.hate
+
+
+def training_set(data_dir: Path, featurizer: HashedFeaturizer, progress: bool) -> TrainingSet:
+    corpus = load_corpus(data_dir)
+    identity = training_sentences()
+    threats = threat_training_rows()
+    hate = hate_sentences()
+    templates = identity + [t for t, _ in threats] + hate
+    counts = featurize(corpus.texts + templates, featurizer, progress)
+    n = len(corpus.texts)
+    threat_labels = np.full((len(threats), len(CATS)), np.nan)
+    # threat only: labelled for toxicity too, they cost 0.1-0.5 points of held-out toxicity
+    # ROC AUC (stormfront, olid) in a trial, while the threat head needs them
+    threat_labels[:, CATS.index("threat")] = [y for _, y in threats]
+    hate_labels = np.full((len(hate), len(CATS)), np.nan)
+    hate_labels[:, CATS.index("discriminatory")] = 1.0
+    labels = np.vstack([corpus.labels, np.zeros((len(identity), len(CATS))), threat_labels,
+                        hate_labels])  # fmt: skip
+    sources = np.concatenate([corpus.sources, np.full(len(identity), TEMPLATES),
+                              np.full(len(threats), THREAT_TEMPLATES),
+                              np.full(len(hate), HATE_TEMPLATES)])  # fmt: skip
+    return TrainingSet(corpus, counts, labels, sources, np.arange(n, n + len(templates)),
+                       identity, threats, hate)  # fmt: skip
+
+
 def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) -> dict[str, Any]:
     """Run the whole protocol and write the artifact + model card; returns the report."""
     from moderation.classifier.artifact import LATEST, save_classifier
@@ -310,30 +386,15 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
     t0 = time.perf_counter()
     np.random.seed(seed)
     previous = _previous_model(out_dir)
-    corpus = load_corpus(data_dir)
     fp = fingerprint(data_dir)
     featurizer = HashedFeaturizer()
-    identity = training_sentences()
-    threats = threat_training_rows()
-    hate = hate_sentences()
-    templates = identity + [t for t, _ in threats] + hate
-    # rows 0..n-1 are the corpora; the identity and threat templates follow and are always
-    # trained on, never evaluated (their audits use separate, held-out frames)
-    counts = featurize(corpus.texts + templates, featurizer, progress)
+    ts = training_set(data_dir, featurizer, progress)
+    corpus, counts, train_labels, train_sources = ts.corpus, ts.counts, ts.labels, ts.sources
+    template_rows = ts.template_rows
+    identity, threats, hate = ts.identity, ts.threats, ts.hate
+    templates = ts.template_texts
     n = len(corpus.texts)
     labels = corpus.labels
-    threat_labels = np.full((len(threats), len(CATS)), np.nan)
-    # threat only: labelled for toxicity too, they cost 0.1-0.5 points of held-out toxicity
-    # ROC AUC (stormfront, olid) in a trial, while the threat head needs them
-    threat_labels[:, CATS.index("threat")] = [y for _, y in threats]
-    hate_labels = np.full((len(hate), len(CATS)), np.nan)
-    hate_labels[:, CATS.index("discriminatory")] = 1.0
-    train_labels = np.vstack([labels, np.zeros((len(identity), len(CATS))), threat_labels,
-                              hate_labels])  # fmt: skip
-    train_sources = np.concatenate([corpus.sources, np.full(len(identity), TEMPLATES),
-                                    np.full(len(threats), THREAT_TEMPLATES),
-                                    np.full(len(hate), HATE_TEMPLATES)])  # fmt: skip
-    template_rows = np.arange(n, n + len(templates))
     all_rows = np.arange(n)
     report: dict[str, Any] = {"rows": n, "template_rows": len(identity),
                               "threat_template_rows": len(threats),
@@ -410,9 +471,7 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
 
     # 3. final model on everything
     idf, coef, b = fit(all_rows, CATS, "final")
-    today = dt.date.today().strftime("%Y.%m.%d")
-    taken = [p.stem.rsplit("-", 1)[-1] for p in out_dir.glob(f"clf-{today}-*.npz")]
-    version = f"clf-{today}-{max([int(t) for t in taken if t.isdigit()], default=0) + 1}"
+    version = next_version(out_dir, "clf")
     meta = {
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seed": seed,
@@ -442,6 +501,13 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
     report["meta"] = meta
     write_model_card(report, out_dir / "MODEL_CARD.md")
     return report
+
+
+def next_version(out_dir: Path, prefix: str) -> str:
+    """``{prefix}-YYYY.MM.DD-N``, N one more than the highest artifact of today in out_dir."""
+    today = dt.date.today().strftime("%Y.%m.%d")
+    taken = [p.stem.rsplit("-", 1)[-1] for p in out_dir.glob(f"{prefix}-{today}-*.npz")]
+    return f"{prefix}-{today}-{max([int(t) for t in taken if t.isdigit()], default=0) + 1}"
 
 
 def _previous_model(out_dir: Path) -> ToxicityClassifier | None:

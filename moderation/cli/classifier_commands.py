@@ -39,6 +39,33 @@ def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
                f" in {report['training_seconds']:.0f} s")  # fmt: skip
 
 
+@click.command("train-tier2")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=REPO_ROOT.parent / "shared" / "data", show_default="../shared/data",
+              help="Folder with the labelled corpora.")  # fmt: skip
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=REPO_ROOT / "models", show_default="models/",
+              help="Where the artifact, TIER2_LATEST and MODEL_CARD_TIER2.md are written.")  # fmt: skip
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Fast model to build on (default: models/LATEST).")  # fmt: skip
+@click.option("--seed", type=int, default=13, show_default=True)
+def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, seed: int) -> None:
+    """Train and validate the optional second tier (needs requirements-tier2.txt)."""
+    if not data_dir.is_dir():
+        raise click.UsageError(f"data folder not found: {data_dir}")
+    from moderation.classifier import ArtifactError
+
+    try:
+        from moderation.classifier.training_tier2 import train_tier2
+
+        report = train_tier2(data_dir, out_dir, model_path, seed=seed, progress=sys.stderr.isatty())
+    except ArtifactError as exc:
+        raise click.ClickException(str(exc)) from None
+    art = report["artifact"]
+    click.echo(f"wrote {art['path']} ({art['bytes'] / 1e3:.0f} kB) and "
+               f"{out_dir / 'MODEL_CARD_TIER2.md'} in {report['training_seconds']:.0f} s")  # fmt: skip
+
+
 def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
     """Yield (id, text) from CSV (header id,text) or JSON lines; raise naming the bad line."""
     first = fh.readline()
@@ -91,15 +118,22 @@ def _chain_first(first: str, fh: TextIO) -> Iterator[str]:
               help="CSV to write, one row per input row, in order.")  # fmt: skip
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Artifact (default: $MODERATION_MODEL_PATH or models/LATEST).")  # fmt: skip
-def score_command(input_path: Path, output_path: Path, model_path: Path | None) -> None:
+@click.option("--tier2", "tier2", default=None, metavar="off|latest|PATH",
+              help="Second tier for unsure comments (default: $MODERATION_TIER2, else off).")  # fmt: skip
+def score_command(input_path: Path, output_path: Path, model_path: Path | None,
+                  tier2: str | None) -> None:  # fmt: skip
     """Score INPUT (CSV id,text or JSON lines {"id","text"}) with the worker's pipeline."""
+    import os
+
     from tqdm import tqdm
 
-    from moderation.classifier import ArtifactError, load_classifier
+    from moderation.classifier import ArtifactError
+    from moderation.classifier.tier2 import load_service_classifier
     from moderation.pipeline.run import default_policy, moderate
 
+    choice = tier2 if tier2 is not None else os.environ.get("MODERATION_TIER2", "")
     try:
-        clf = load_classifier(model_path)
+        clf = load_service_classifier(model_path, choice)
     except ArtifactError as exc:
         raise click.ClickException(str(exc)) from None
     policy = default_policy(clf)
@@ -168,4 +202,4 @@ def _score_chunk(chunk: list[tuple[str, str]], clf: object, policy: object, mode
                          res.decision, reasons])  # fmt: skip
 
 
-COMMANDS: list[click.Command] = [train_command, score_command]
+COMMANDS: list[click.Command] = [train_command, train_tier2_command, score_command]

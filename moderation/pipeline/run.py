@@ -24,8 +24,11 @@ from moderation.pipeline.types import (
 
 
 class ClassifierLike(Protocol):
-    version: str
-    thresholds: dict[str, dict[str, float]]
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, float]]: ...
 
     def predict(self, text: str) -> ClassifierOutputLike: ...
 

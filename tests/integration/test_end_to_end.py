@@ -3,7 +3,9 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from tests.support.factories import auth, comment_body, make_key, make_site
 from tests.support.worker import start_worker, stop_worker, wait_until
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -101,3 +104,39 @@ def test_comments_reach_stored_verdicts_with_the_sender_ip(stack: Flask, worker_
     traced = {entry.get("request_id") for entry in logged
               if entry.get("logger") == "workers.tasks"}
     assert {"trace-clean", "trace-abusive", "trace-pii"} <= traced
+
+
+@pytest.mark.skipif(
+    os.environ.get("MODERATION_TEST_TIER2") != "required"
+    and importlib.util.find_spec("sentence_transformers") is None,
+    reason="second-tier extra not installed (pip install -r requirements-tier2.txt)",
+)
+def test_worker_runs_the_second_tier_when_configured(database_url: str, queue_redis_url: str,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    """MODERATION_TIER2=latest: a real worker loads the encoder and the cascade's verdicts
+    carry both model versions."""
+    app = create_app({"database_url": database_url, "redis_url": queue_redis_url,
+                      "env": "test", "secret_key": "test-secret-key-0123456789"})
+    log = tmp_path / "worker.log"
+    worker = start_worker(database_url, queue_redis_url, log, MODERATION_TIER2="latest")
+    try:
+        client: FlaskClient = app.test_client()
+        token = make_key(app, "site", make_site(app))
+        texts = ["Thank you for the careful reporting on the water supply.",
+                 "Those people are vermin and should be thrown out of this country."]
+        ids = []
+        for text in texts:
+            response = client.post("/v1/comments", json=comment_body(comment=text), headers=auth(token))
+            assert response.status_code == 202, response.get_data(as_text=True)
+            ids.append(response.get_json()["id"])
+        assert wait_until(lambda: _moderated(app, ids), timeout=120), log.read_text()[-3000:]
+        verdicts = [client.get(f"/v1/comments/{i}", headers=auth(token)).get_json()["verdict"]
+                    for i in ids]
+    finally:
+        stop_worker(worker)
+        app.extensions["db"].dispose()
+    tier2 = (ROOT / "models" / "TIER2_LATEST").read_text().strip().removesuffix(".npz")
+    assert all(v["model_version"].endswith("+" + tier2) for v in verdicts), verdicts
+    assert verdicts[0]["decision"] == "approved"
+    assert verdicts[1]["decision"] in {"rejected", "needs_review"}
+    assert "Traceback" not in log.read_text(errors="replace")

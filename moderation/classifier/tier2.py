@@ -1,0 +1,210 @@
+"""The optional second tier: sentence embeddings + a linear head, for unsure comments only.
+
+A comment whose fast-tier probability reaches its category's ``escalate`` level in any
+category is re-scored as
+
+    z = fast raw score + (embedding · coef + intercept)
+    p = sigmoid(platt_a * z + platt_b)
+
+per category, i.e. the embedding head adds evidence to the fast linear score rather than
+replacing it. Every other comment keeps its fast-tier probabilities. The cascade has its
+own calibration and thresholds, chosen on out-of-fold cascade scores by the same rule as the
+fast tier (``python -m moderation train-tier2``), and spans still come from the fast tier's
+token contributions, which remain part of ``z``.
+
+The artifact is plain arrays + JSON (.npz, ``allow_pickle=False``) and names the fast model
+and the encoder weights (sha256) it was trained with; any other pairing is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moderation.classifier.artifact import MODELS_DIR, installed_sklearn, load_classifier, write_npz
+from moderation.classifier.encoder import DIM, SentenceEncoder, encoder_text
+from moderation.classifier.model import ArtifactError, ClassifierOutput, ToxicityClassifier, in_chunks
+from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
+
+FORMAT = "moderation-tier2-v1"
+#: models/TIER2_LATEST names the default second-tier artifact.
+TIER2_LATEST = "TIER2_LATEST"
+_ARRAYS = ("coef", "intercept", "platt_a", "platt_b", "escalate")
+
+
+@dataclass
+class Tier2Head:
+    """Embedding head, cascade calibration, escalation levels and cascade thresholds."""
+
+    version: str
+    fast_version: str
+    encoder_sha256: str
+    coef: np.ndarray  # (n_categories, DIM)
+    intercept: np.ndarray
+    platt_a: np.ndarray
+    platt_b: np.ndarray
+    escalate: np.ndarray  # fast-tier probability per category that sends a comment here
+    thresholds: dict[str, dict[str, float]]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def combined_raw(self, fast_raw: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        """Raw cascade scores: fast raw scores plus the embedding head's."""
+        return fast_raw + np.asarray(emb, dtype=np.float64) @ self.coef.T + self.intercept
+
+    def calibrate(self, combined: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.platt_a * combined + self.platt_b)))
+
+    def escalated(self, fast_probs: np.ndarray) -> np.ndarray:
+        """Rows the fast tier is unsure about: any category at or above its escalate level."""
+        return np.asarray((fast_probs >= self.escalate).any(axis=1))
+
+
+def save_tier2(head: Tier2Head, path: Path) -> Path:
+    meta = dict(head.metadata)
+    meta.update(format=FORMAT, version=head.version, fast_version=head.fast_version,
+                encoder_sha256=head.encoder_sha256, categories=list(CLASSIFIER_CATEGORIES),
+                thresholds=head.thresholds)  # fmt: skip
+    return write_npz(path, meta, **{k: np.asarray(getattr(head, k), dtype=np.float64)
+                                    for k in _ARRAYS})  # fmt: skip
+
+
+def default_tier2_path() -> Path:
+    pointer = MODELS_DIR / TIER2_LATEST
+    if not pointer.is_file():
+        raise ArtifactError(
+            f"no second-tier model: {pointer} is missing. Train one with "
+            "`python -m moderation train-tier2 --data ../shared/data`."
+        )
+    return MODELS_DIR / pointer.read_text().strip()
+
+
+def load_tier2(path: str | Path, fast: ToxicityClassifier) -> Tier2Head:
+    """Load a second-tier artifact and check that it belongs to ``fast``."""
+    p = Path(path)
+    if not p.is_file():
+        raise ArtifactError(f"second-tier artifact not found: {p}")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes())
+            arrays = {k: np.asarray(z[k], dtype=np.float64) for k in _ARRAYS}
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"corrupt second-tier artifact {p}: {exc}") from exc
+    if meta.get("format") != FORMAT:
+        raise ArtifactError(f"{p}: unknown artifact format {meta.get('format')!r}, want {FORMAT}")
+    built, installed = meta.get("sklearn_version"), installed_sklearn()
+    if built != installed:
+        raise ArtifactError(
+            f"{p} was built with scikit-learn {built}, but scikit-learn {installed} is installed. "
+            "Install the pinned version (pip install -r requirements.txt) or retrain: "
+            "python -m moderation train-tier2 --data ../shared/data"
+        )
+    if meta.get("fast_version") != fast.version:
+        raise ArtifactError(
+            f"{p} was trained on top of the fast model {meta.get('fast_version')}, but "
+            f"{fast.version} is loaded. Retrain the second tier: "
+            "python -m moderation train-tier2 --data ../shared/data"
+        )
+    n_cat = len(CLASSIFIER_CATEGORIES)
+    try:
+        if tuple(meta["categories"]) != CLASSIFIER_CATEGORIES:
+            raise ValueError(f"categories {meta['categories']} != {CLASSIFIER_CATEGORIES}")
+        if arrays["coef"].shape != (n_cat, DIM):
+            raise ValueError(f"coef shape {arrays['coef'].shape} != {(n_cat, DIM)}")
+        if any(arrays[k].shape != (n_cat,) for k in _ARRAYS[1:]):
+            raise ValueError("per-category arrays have the wrong shape")
+        thresholds = {
+            c: {"reject": float(t["reject"]), "review": float(t["review"])}
+            for c, t in meta["thresholds"].items()
+        }
+        if set(thresholds) != set(CLASSIFIER_CATEGORIES):
+            raise ValueError("thresholds do not cover every category")
+        return Tier2Head(
+            version=str(meta["version"]), fast_version=str(meta["fast_version"]),
+            encoder_sha256=str(meta["encoder_sha256"]), thresholds=thresholds, metadata=meta,
+            **arrays,
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"corrupt second-tier artifact {p}: {exc}") from exc
+
+
+@dataclass
+class CascadeClassifier:
+    """The fast tier for every comment, the second tier for the ones it is unsure about.
+
+    Same interface as :class:`ToxicityClassifier` (``version``, ``thresholds``,
+    ``predict``, ``predict_batch``), so the pipeline, worker and scoring CLI use either.
+    """
+
+    fast: ToxicityClassifier
+    head: Tier2Head
+    encoder: SentenceEncoder
+    #: Comments scored / sent to the second tier since load (for benchmarks and metrics).
+    scored: int = 0
+    escalated: int = 0
+
+    def __post_init__(self) -> None:
+        if self.encoder.sha256 != self.head.encoder_sha256:
+            raise ArtifactError(
+                f"second tier {self.head.version} was trained with other encoder weights "
+                f"(sha256 {self.head.encoder_sha256[:12]}…, installed "
+                f"{self.encoder.sha256[:12]}…). Reinstall requirements-tier2.txt or retrain: "
+                "python -m moderation train-tier2 --data ../shared/data"
+            )
+
+    @property
+    def version(self) -> str:
+        return f"{self.fast.version}+{self.head.version}"
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, float]]:
+        return self.head.thresholds
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {"fast": self.fast.metadata, "tier2": self.head.metadata}
+
+    def predict(self, text: str) -> ClassifierOutput:
+        return self.predict_batch([text])[0]
+
+    def predict_batch(self, texts: Sequence[str]) -> list[ClassifierOutput]:
+        return in_chunks(self._predict_chunk, texts)
+
+    def _predict_chunk(self, texts: Sequence[str]) -> list[ClassifierOutput]:
+        chunk = self.fast.score_chunk(texts)
+        probs = self.fast.calibrate(chunk.raw)
+        rows = np.flatnonzero(self.head.escalated(probs))
+        if len(rows):
+            emb = self.encoder.encode([encoder_text(chunk.stages[i]) for i in rows])
+            probs[rows] = self.head.calibrate(self.head.combined_raw(chunk.raw[rows], emb))
+        self.scored += len(texts)
+        self.escalated += len(rows)
+        return self.fast.explain_chunk(chunk, probs, self.head.thresholds)
+
+    def spans_for(self, text: str, categories: Sequence[str]) -> tuple[Span, ...]:
+        return self.fast.spans_for(text, categories)
+
+
+def load_service_classifier(
+    model_path: str | Path | None, tier2: str, threads: int | None = None
+) -> ToxicityClassifier | CascadeClassifier:
+    """The classifier a worker or the scoring CLI runs.
+
+    ``tier2``: "" or "off" → the fast tier alone (the default); "latest" → the artifact
+    models/TIER2_LATEST names; anything else → a second-tier artifact path.
+    """
+    fast = load_classifier(model_path)
+    choice = tier2.strip()
+    if choice.lower() in ("", "off", "0", "false", "no"):
+        return fast
+    path = default_tier2_path() if choice.lower() == "latest" else Path(choice)
+    head = load_tier2(path, fast)
+    encoder = SentenceEncoder(threads=threads)
+    cascade = CascadeClassifier(fast, head, encoder)
+    encoder.load()
+    return cascade
