@@ -332,6 +332,15 @@ def write_model_card(report: dict[str, Any], path: Path) -> None:
 def write_tier2_card(report: dict[str, Any], path: Path) -> None:
     """MODEL_CARD_TIER2.md from the report of :func:`training_tier2.train_tier2`."""
     from moderation.classifier import training_tier2 as t2
+    from moderation.classifier.training import CATS, LOSO_PLAN
+
+    def by_cat(d: dict[str, Any]) -> list[tuple[str, Any]]:
+        return [(c, d[c]) for c in CATS if c in d]
+
+    def by_source(d: dict[str, Any]) -> list[tuple[str, Any]]:
+        # alphabetical, Jigsaw's random rows last (the order is stable when re-rendered from
+        # the artifact, whose JSON keys are sorted)
+        return sorted(d.items(), key=lambda kv: (kv[0] == "jigsaw_random", kv[0]))
 
     meta = report["meta"]
     art = report["artifact"]
@@ -374,10 +383,10 @@ def write_tier2_card(report: dict[str, Any], path: Path) -> None:
         f"{report['training_seconds']:.0f} s on 2 cores.",
         "",
         "Escalate levels (fast-tier probability): "
-        + ", ".join(f"{c} {v:.3g}" for c, v in report["escalate"].items()),
+        + ", ".join(f"{c} {v:.3g}" for c, v in by_cat(report["escalate"])),
         "",
         "Share of comments sent to the second tier (out-of-fold): "
-        + ", ".join(f"{s} {v:.0%}" for s, v in esc.items()),
+        + ", ".join(f"{s} {v:.0%}" for s, v in by_source(esc)),
         "",
         "## Leave-one-source-out ROC AUC (the held-out corpus is never trained on)",
         "Same sampled rows in every column. *fast* = fast tier alone; *cascade* = as served "
@@ -386,26 +395,26 @@ def write_tier2_card(report: dict[str, Any], path: Path) -> None:
         "and Davidson, so in-sample there).",
         "",
     ]
-    for c, rows in report["loso"].items():
+    for c, rows in by_cat(report["loso"]):
         L += [f"### {c}", "",
               "| held-out source | n | pos | escalated | fast | cascade | tier 2 on all | peer |",
               "|---|---|---|---|---|---|---|---|"]  # fmt: skip
-        for src, r in rows.items():
+        for src, r in [(s, rows[s]) for s in LOSO_PLAN if s in rows]:
             L.append(f"| {src} | {r['n']} | {r['pos']} | {r['escalated']:.0%} | {_f(r['fast'])} "
                      f"| **{_f(r['cascade'])}** | {_f(r['every'])} | {_f(r['peer'])} |")  # fmt: skip
         L.append("")
     L += ["## In-domain ROC AUC (4-fold grouped cross-validation, out-of-fold)", "",
           "| source | category | n | pos | escalated | fast | cascade | tier 2 on all | peer |",
           "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    for src, cats in report["in_domain"].items():
-        for c, r in cats.items():
+    for src, cats in by_source(report["in_domain"]):
+        for c, r in by_cat(cats):
             L.append(f"| {src} | {c} | {r['n']} | {r['pos']} | {r['escalated']:.0%} | "
                      f"{_f(r['fast'])} | **{_f(r['cascade'])}** | {_f(r['every'])} | "
                      f"{_f(r['peer'])} |")  # fmt: skip
     L += ["", "## Thresholds of the cascade", "",
           "| category | review | reject | recall@review | recall@reject | observed prec. review / "
           "reject (Jigsaw random) |", "|---|---|---|---|---|---|"]  # fmt: skip
-    for c, t in report["thresholds"].items():
+    for c, t in by_cat(report["thresholds"]):
         o = t["jigsaw_random_observed"]
         L.append(f"| {c} | {t['review']['threshold']:.3g} | {t['reject']['threshold']:.3g} | "
                  f"{t['review']['recall']:.3f} | {t['reject']['recall']:.3f} | "
@@ -413,8 +422,9 @@ def write_tier2_card(report: dict[str, Any], path: Path) -> None:
     L += [
         "",
         "## Cost and limits",
-        "- About 5 ms of CPU per escalated comment on these machines (see BENCHMARKS.md, "
-        "`benchmarks/classifier.py --tier2`); the fast tier's budget is unchanged for the rest.",
+        "- About 11 ms of CPU per escalated comment on one core of these machines (Civil "
+        "comments, 210 characters on average; BENCHMARKS.md, `benchmarks/classifier.py --tier2`), "
+        "against about 0.15 ms for the fast tier; the rest of the stream costs what it did.",
         "- Needs torch and sentence-transformers (`requirements-tier2.txt`, about 1 GB "
         "installed); workers load the encoder at start.",
         "- English only, like the fast tier; the encoder was not trained for abuse, so the head "
@@ -424,3 +434,16 @@ def write_tier2_card(report: dict[str, Any], path: Path) -> None:
         "",
     ]
     path.write_text("\n".join(L))
+
+
+def tier2_card_from_artifact(artifact: Path, out: Path) -> None:
+    """Re-render MODEL_CARD_TIER2.md from a second-tier artifact (its metadata keeps the
+    training report), e.g. after editing the generator."""
+    import json
+
+    import numpy as np
+
+    with np.load(artifact, allow_pickle=False) as z:
+        meta = json.loads(z["meta"].tobytes())
+    art = {"path": str(artifact), "bytes": artifact.stat().st_size, "version": meta["version"]}
+    write_tier2_card(dict(meta["report"], artifact=art, meta=meta), out)
