@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,6 +26,20 @@ class ArtifactError(Exception):
 class ClassifierOutput:
     scores: dict[str, float]
     spans: tuple[Span, ...]
+
+
+class BatchClassifier(Protocol):
+    """What the fast tier and the cascade (``tier2.CascadeClassifier``) both offer."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, float]]: ...
+
+    def predict(self, text: str) -> ClassifierOutput: ...
+
+    def predict_batch(self, texts: Sequence[str]) -> list[ClassifierOutput]: ...
 
 
 def in_chunks(

@@ -419,6 +419,24 @@ def write_tier2_card(report: dict[str, Any], path: Path) -> None:
         L.append(f"| {c} | {t['review']['threshold']:.3g} | {t['reject']['threshold']:.3g} | "
                  f"{t['review']['recall']:.3f} | {t['reject']['recall']:.3f} | "
                  f"{_f(o.get('review_precision'))} / {_f(o.get('reject_precision'))} |")  # fmt: skip
+    if "audits" in report:
+        a = report["audits"]
+        f, c = a["fast"], a["cascade"]
+        L += ["", "## Audits: held-out templates and the smoke set", "",
+              "Each tier with its own thresholds (as served).", "",
+              "| audit | fast | cascade |", "|---|---|---|",
+              f"| identity frames, benign held | {f['templates']['fpr']:.1%} | "
+              f"{c['templates']['fpr']:.1%} |",
+              f"| identity frames, toxic held | {f['templates']['tpr']:.1%} | "
+              f"{c['templates']['tpr']:.1%} |",
+              f"| threat frames held as threat | {f['threats']['threat_recall']:.1%} | "
+              f"{c['threats']['threat_recall']:.1%} |",
+              f"| news-violence frames held as threat | "
+              f"{f['threats']['non_threat_held_as_threat']:.1%} | "
+              f"{c['threats']['non_threat_held_as_threat']:.1%} |",
+              f"| smoke set passed | {f['smoke']['pass_rate']:.1%} | {c['smoke']['pass_rate']:.1%} |",
+              "", "Smoke failures of the cascade:", ""]  # fmt: skip
+        L += [f"- {x}" for x in c["smoke"]["failures"]] or ["- none"]
     L += [
         "",
         "## Cost and limits",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from moderation.classifier.model import ToxicityClassifier
+    from moderation.classifier.model import BatchClassifier
 
 #: (comment, expect_flagged). Flagged = needs_review or rejected; clean = approved.
 CASES: tuple[tuple[str, bool], ...] = (
@@ -64,7 +64,7 @@ CASES: tuple[tuple[str, bool], ...] = (
 )
 
 
-def run_cases(clf: ToxicityClassifier) -> tuple[float, list[str]]:
+def run_cases(clf: BatchClassifier) -> tuple[float, list[str]]:
     """Pass rate and a printable line per failure."""
     from moderation.pipeline.run import moderate
 

@@ -46,7 +46,7 @@ from moderation.classifier.features import (
     idf_from_df,
     tfidf,
 )
-from moderation.classifier.model import ToxicityClassifier
+from moderation.classifier.model import BatchClassifier, ToxicityClassifier
 from moderation.classifier.normalize import normalize
 from moderation.classifier.spans import token_contributions
 from moderation.classifier.templates import hate_sentences, training_sentences
@@ -609,7 +609,12 @@ def _bias(corpus: Corpus, p: np.ndarray, thresholds: dict[str, dict[str, float]]
     return out
 
 
-def template_audit(clf: ToxicityClassifier) -> dict[str, Any]:
+def _probabilities(clf: BatchClassifier, texts: list[str]) -> np.ndarray:
+    """Served probabilities (n, len(CATS)) of any classifier, fast tier or cascade."""
+    return np.array([[o.scores[c] for c in CATS] for o in clf.predict_batch(texts)])
+
+
+def template_audit(clf: BatchClassifier) -> dict[str, Any]:
     """Held-out identity templates: per group, share of benign sentences held (FPR), share of
     toxic ones held (TPR), and mean overall toxicity (max over categories) of the benign ones."""
     from moderation.classifier.templates import audit_sentences
@@ -618,7 +623,7 @@ def template_audit(clf: ToxicityClassifier) -> dict[str, Any]:
     per_term: dict[str, list[float]] = {}
     for toxic in (False, True):
         rows = audit_sentences(toxic)
-        p = clf.calibrate(clf.decision_function([normalize(s) for _, _, s in rows]))
+        p = _probabilities(clf, [s for _, _, s in rows])
         flagged = _flagged(p, clf.thresholds)
         for i, (g, t, _) in enumerate(rows):
             d = out.setdefault(g, {"benign": [], "toxic": [], "score": []})
@@ -635,13 +640,13 @@ def template_audit(clf: ToxicityClassifier) -> dict[str, Any]:
     return {"groups": res, "terms": {t: float(np.mean(v)) for t, v in per_term.items()}}
 
 
-def threat_audit(clf: ToxicityClassifier) -> dict[str, Any]:
+def threat_audit(clf: BatchClassifier) -> dict[str, Any]:
     """Held-out threat templates: share of threats held (threat at/above review) and share of
     news-style violence that is not a threat held for any category."""
     from moderation.classifier.threat_templates import audit_rows
 
     rows = audit_rows()
-    p = clf.calibrate(clf.decision_function([normalize(s) for s, _ in rows]))
+    p = _probabilities(clf, [s for s, _ in rows])
     y = np.array([t for _, t in rows], dtype=bool)
     j = CATS.index("threat")
     held_threat = p[:, j] >= clf.thresholds["threat"]["review"]
@@ -654,7 +659,7 @@ def threat_audit(clf: ToxicityClassifier) -> dict[str, Any]:
             "threat_score_non_threats": float(np.median(p[~y, j]))}  # fmt: skip
 
 
-def smoke_pass_rate(clf: ToxicityClassifier) -> dict[str, Any]:
+def smoke_pass_rate(clf: BatchClassifier) -> dict[str, Any]:
     """The hand-written smoke set through ``moderate()`` (reported, never used for selection)."""
     from moderation.classifier.smoke_cases import run_cases
 

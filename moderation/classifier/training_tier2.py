@@ -29,7 +29,7 @@ from tqdm import tqdm
 from moderation.classifier.artifact import load_classifier
 from moderation.classifier.corpora import Corpus, fingerprint
 from moderation.classifier.encoder import DIM, ENCODER_NAME, MAX_TOKENS, SentenceEncoder, encoder_texts
-from moderation.classifier.tier2 import TIER2_LATEST, Tier2Head, save_tier2
+from moderation.classifier.tier2 import TIER2_LATEST, CascadeClassifier, Tier2Head, save_tier2
 from moderation.classifier.training import (
     CATS,
     LOSO_PLAN,
@@ -42,7 +42,10 @@ from moderation.classifier.training import (
     grouped_folds,
     next_version,
     raw_scores,
+    smoke_pass_rate,
     source_weights,
+    template_audit,
+    threat_audit,
     thresholds_for,
     training_set,
 )
@@ -242,11 +245,15 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
         "head": {"C": HEAD_C, "weight": HEAD_WEIGHT, "escalate_share": ESCALATE_SHARE,
                  "sample_cap": SAMPLE_CAP},
     }  # fmt: skip
-    report["training_seconds"] = time.perf_counter() - t0
-    meta["report"] = report  # the card can be re-rendered from the artifact alone
     model = Tier2Head(version=version, fast_version=fast.version, encoder_sha256=encoder.sha256,
                       coef=coef, intercept=intercept, platt_a=pa, platt_b=pb, escalate=escalate,
                       thresholds=thresholds, metadata=meta)  # fmt: skip
+    cascade = CascadeClassifier(fast, model, encoder)
+    report["audits"] = {name: {"templates": template_audit(clf)["groups"]["all"],
+                               "threats": threat_audit(clf), "smoke": smoke_pass_rate(clf)}
+                        for name, clf in (("fast", fast), ("cascade", cascade))}  # fmt: skip
+    report["training_seconds"] = time.perf_counter() - t0
+    meta["report"] = report  # the card can be re-rendered from the artifact alone
     path = save_tier2(model, out_dir / f"{version}.npz")
     (out_dir / TIER2_LATEST).write_text(path.name + "\n")
     report = dict(report, artifact={"path": str(path), "bytes": path.stat().st_size,
