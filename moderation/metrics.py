@@ -36,6 +36,10 @@ CLASSIFIER_LATENCY = Histogram(
     "moderation_classifier_duration_seconds", "Time spent in the pipeline per comment",
     buckets=LATENCY_BUCKETS,
 )
+TIER2_ESCALATED = Counter(
+    "moderation_tier2_escalated_total",
+    "Comments re-scored by the optional second tier (compare with moderation_verdicts_total)",
+)
 ENQUEUE_FAILURES = Counter(
     "moderation_enqueue_failures_total", "Comments committed but not enqueued (left to the sweeper)",
 )

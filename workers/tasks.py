@@ -29,6 +29,7 @@ from moderation.metrics import (
     SWEPT,
     TASK_DURATION,
     TASK_RETRIES,
+    TIER2_ESCALATED,
     VERDICTS,
 )
 from moderation.queue import MODERATE_TASK, enqueue_moderation
@@ -92,10 +93,12 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
     outcome_label = "error"
     settings = current_app.extensions["settings"]
     try:
+        clf = classifier()
+        escalated_before = getattr(clf, "escalated", 0)
         with _database().session() as session:
             try:
                 batch = moderation_service.moderate_batch(
-                    session, comment_id, classifier(), size=settings.worker_batch,
+                    session, comment_id, clf, size=settings.worker_batch,
                     claimer=self.request.id, lease_seconds=settings.worker_claim_seconds,
                     fatal=(SoftTimeLimitExceeded,))
             except SoftTimeLimitExceeded:
@@ -115,6 +118,7 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                 moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}")
                 raise
         outcome_label = "ok" if batch.own.result is not None else "noop"
+        TIER2_ESCALATED.inc(getattr(clf, "escalated", 0) - escalated_before)
         for outcome in batch.moderated:
             _observe_verdict(outcome)
             task_request_id.set(outcome.request_id)

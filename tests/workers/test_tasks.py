@@ -97,3 +97,26 @@ def test_task_settings_are_explicit() -> None:
     assert task.name == "moderation.moderate_comment"
     assert task.acks_late and task.reject_on_worker_lost
     assert task.max_retries == tasks.MAX_RETRIES
+
+
+class EscalatingClassifier(FakeClassifier):
+    """Counts its comments as sent to a second tier, like ``CascadeClassifier``."""
+
+    escalated: int = 0
+
+    def predict(self, text: str) -> Any:
+        self.escalated += 1
+        return super().predict(text)
+
+
+def test_second_tier_escalations_are_counted(
+    app: Flask, comment_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moderation.metrics import TIER2_ESCALATED
+
+    clf = EscalatingClassifier()
+    monkeypatch.setattr(tasks, "classifier", lambda: clf)
+    before = TIER2_ESCALATED._value.get()
+    _run(app, comment_id)
+    assert clf.escalated == 1
+    assert TIER2_ESCALATED._value.get() == before + 1
