@@ -378,7 +378,8 @@ def training_set(data_dir: Path, featurizer: HashedFeaturizer, progress: bool) -
                        identity, threats, hate)  # fmt: skip
 
 
-def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) -> dict[str, Any]:
+def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True,
+          featurizer: HashedFeaturizer | None = None) -> dict[str, Any]:  # fmt: skip
     """Run the whole protocol and write the artifact + model card; returns the report."""
     from moderation.classifier.artifact import LATEST, save_classifier
     from moderation.classifier.model_card import write_model_card
@@ -387,7 +388,7 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True) 
     np.random.seed(seed)
     previous = _previous_model(out_dir)
     fp = fingerprint(data_dir)
-    featurizer = HashedFeaturizer()
+    featurizer = featurizer or HashedFeaturizer()  # tests pass a small one
     ts = training_set(data_dir, featurizer, progress)
     corpus, counts, train_labels, train_sources = ts.corpus, ts.counts, ts.labels, ts.sources
     template_rows = ts.template_rows

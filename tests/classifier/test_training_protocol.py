@@ -1,0 +1,71 @@
+"""The whole training protocol end to end on a small synthetic copy of the data folder:
+``train`` writes a loadable artifact and model card, ``train-tier2`` builds on it, and the
+service loader pairs them (and refuses the pair once the fast model changes)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from moderation.classifier import ArtifactError, ToxicityClassifier, load_classifier
+from moderation.classifier.corpora import FILES
+from moderation.classifier.features import HashedFeaturizer
+from moderation.classifier.tier2 import CascadeClassifier, load_service_classifier, load_tier2
+from tests.support.synthetic_corpora import write_corpora
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:  # type: ignore[type-arg]
+    from moderation.classifier.training import train
+
+    root = tmp_path_factory.mktemp("protocol")
+    data = write_corpora(root / "data")
+    out = root / "models"
+    report = train(data, out, progress=False, featurizer=HashedFeaturizer(word_bits=12, char_bits=14))
+    return data, out, report
+
+
+def test_train_writes_a_loadable_artifact_and_a_model_card(trained: tuple[Path, Path, dict]) -> None:  # type: ignore[type-arg]
+    _, out, report = trained
+    path = Path(report["artifact"]["path"])
+    assert (out / "LATEST").read_text().strip() == path.name
+    clf = load_classifier(path)
+    assert clf.version == report["artifact"]["version"]
+    assert clf.predict("you are a pathetic idiot").scores["abusive"] > \
+        clf.predict("the council approved the new bus route").scores["abusive"]
+    card = (out / "MODEL_CARD.md").read_text()
+    for heading in ("## Leave-one-source-out", "## Thresholds", "## Identity-term bias",
+                    "## Explanations (spans)", "MODEL_CARD_TIER2.md"):
+        assert heading in card
+    assert set(report["meta"]["data_fingerprint"]) == set(FILES)  # every file read is hashed
+
+
+@pytest.mark.skipif(
+    os.environ.get("MODERATION_TEST_TIER2") != "required"
+    and __import__("importlib").util.find_spec("sentence_transformers") is None,
+    reason="second-tier extra not installed (pip install -r requirements-tier2.txt)",
+)
+def test_train_tier2_builds_on_that_model(trained: tuple[Path, Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
+    from moderation.classifier.training_tier2 import train_tier2
+
+    data, out, report = trained
+    fast_path = Path(report["artifact"]["path"])
+    t2 = train_tier2(data, out, fast_path, progress=False)
+    t2_path = Path(t2["artifact"]["path"])
+    assert (out / "TIER2_LATEST").read_text().strip() == t2_path.name
+    card = (out / "MODEL_CARD_TIER2.md").read_text()
+    assert "## Leave-one-source-out" in card and "## Audits" in card
+    cascade = load_service_classifier(fast_path, str(t2_path))
+    assert isinstance(cascade, CascadeClassifier)
+    assert cascade.version == f"{report['artifact']['version']}+{t2['artifact']['version']}"
+    cascade.predict_batch(["what a fucking mess", "rain is expected over the weekend"])
+    assert cascade.scored == 2
+
+    # a retrained fast model invalidates the second tier
+    other = load_classifier(fast_path)
+    other.version = "clf-retrained-9"
+    assert isinstance(other, ToxicityClassifier)
+    with pytest.raises(ArtifactError, match="Retrain the second tier"):
+        load_tier2(t2_path, other)
