@@ -372,7 +372,8 @@ def write_tier2_card(report: dict[str, Any], path: Path) -> None:
         "reaches its *escalate* level. The levels are one quantile of each category's fast "
         f"scores on Jigsaw's random rows, set so that {t2.ESCALATE_SHARE:.0%} of that typical "
         "stream is escalated. Every other comment keeps its fast scores. Spans still come from "
-        "the fast tier's token contributions.",
+        "the fast tier's token contributions; a category flagged with no such token (driven by "
+        "the embedding, which reads the whole comment) gets the whole comment as its span.",
         f"- Data: the fast tier's corpora and templates. The encoder is slow on 2 cores, so the "
         f"head learns from a seeded sample: every Jigsaw row and at most {t2.SAMPLE_CAP} rows "
         f"per other source ({report['sampled_rows']} corpus rows + {report['template_rows']} "

@@ -184,10 +184,28 @@ class CascadeClassifier:
             probs[rows] = self.head.calibrate(self.head.combined_raw(chunk.raw[rows], emb))
         self.scored += len(texts)
         self.escalated += len(rows)
-        return self.fast.explain_chunk(chunk, probs, self.head.thresholds)
+        outputs = self.fast.explain_chunk(chunk, probs, self.head.thresholds)
+        for i in rows.tolist():
+            outputs[i] = _whole_comment_spans(texts[i], outputs[i], self.head.thresholds)
+        return outputs
 
     def spans_for(self, text: str, categories: Sequence[str]) -> tuple[Span, ...]:
         return self.fast.spans_for(text, categories)
+
+
+def _whole_comment_spans(text: str, out: ClassifierOutput,
+                         thresholds: dict[str, dict[str, float]]) -> ClassifierOutput:  # fmt: skip
+    """A category flagged by the cascade whose fast-tier tokens explain none of it was driven
+    by the sentence embedding, which reads the comment as a whole: its span is the whole
+    comment (so every classifier reason still points at text)."""
+    explained = {sp.category for sp in out.spans}
+    missing = [c for c in CLASSIFIER_CATEGORIES
+               if out.scores[c] >= thresholds[c]["review"] and c not in explained]  # fmt: skip
+    start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    if not missing or start >= end:
+        return out
+    extra = tuple(Span(start, end, c) for c in missing)
+    return ClassifierOutput(scores=out.scores, spans=out.spans + extra)
 
 
 def load_service_classifier(

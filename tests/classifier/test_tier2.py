@@ -110,6 +110,19 @@ def test_cascade_uses_its_own_thresholds_for_spans_and_policy(tiny_clf: Toxicity
             assert 0 <= s.start < s.end
 
 
+def test_every_flagged_category_has_a_span(tiny_clf: ToxicityClassifier) -> None:
+    """A category only the embedding drove gets the whole comment as its span."""
+    head = _head(tiny_clf, escalate=0.0, coef=np.zeros((N, DIM)), intercept=np.full(N, 40.0),
+                 thresholds={c: {"reject": 1.0, "review": 0.5} for c in CLASSIFIER_CATEGORIES})  # fmt: skip
+    cascade = CascadeClassifier(tiny_clf, head, FakeEncoder())  # type: ignore[arg-type]
+    text = "  the match was exciting "
+    out = cascade.predict(text)
+    assert all(p > 0.99 for p in out.scores.values())  # the head's intercept flags everything
+    by_cat = {s.category: s for s in out.spans}
+    assert set(by_cat) == set(CLASSIFIER_CATEGORIES)
+    assert (by_cat["threat"].start, by_cat["threat"].end) == (2, len(text) - 1)
+
+
 def test_artifact_round_trip(tiny_clf: ToxicityClassifier, tmp_path: Path) -> None:
     head = _head(tiny_clf)
     loaded = load_tier2(save_tier2(head, tmp_path / "t2.npz"), tiny_clf)
