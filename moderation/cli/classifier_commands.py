@@ -47,7 +47,8 @@ def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
               default=REPO_ROOT / "models", show_default="models/",
               help="Where the artifact, TIER2_LATEST and MODEL_CARD_TIER2.md are written.")  # fmt: skip
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Fast model to build on (default: models/LATEST).")  # fmt: skip
+              default=None,
+              help="Fast model to build on (default: $MODERATION_MODEL_PATH or models/LATEST).")  # fmt: skip
 @click.option("--seed", type=int, default=13, show_default=True)
 def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, seed: int) -> None:
     """Train and validate the optional second tier (needs requirements-tier2.txt)."""
