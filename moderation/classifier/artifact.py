@@ -95,42 +95,57 @@ def read_metadata(path: Path) -> dict[str, Any]:
         raise ArtifactError(f"cannot read model artifact {path}: {exc}") from exc
 
 
-def load_classifier(path: str | Path | None = None) -> ToxicityClassifier:
-    """Load an artifact; ``None`` means $MODERATION_MODEL_PATH, else models/LATEST."""
-    p = Path(path) if path is not None else default_path()
+def read_artifact(
+    p: Path, fmt: str, keys: tuple[str, ...], kind: str, retrain: str
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(metadata, arrays) of an .npz artifact, after the checks every artifact shares: it
+    exists and parses, has format ``fmt`` and our categories, and was built with the installed
+    scikit-learn (else the message names ``python -m moderation {retrain}``)."""
     if not p.is_file():
-        raise ArtifactError(f"model artifact not found: {p}")
+        raise ArtifactError(f"{kind} not found: {p}")
     try:
         with np.load(p, allow_pickle=False) as z:
-            meta = json.loads(z["meta"].tobytes())
-            arrays = {k: np.asarray(z[k]) for k in _ARRAYS}
+            meta = dict(json.loads(z["meta"].tobytes()))
+            arrays = {k: np.asarray(z[k]) for k in keys}
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise ArtifactError(f"corrupt model artifact {p}: {exc}") from exc
-
-    if meta.get("format") != FORMAT:
-        raise ArtifactError(f"{p}: unknown artifact format {meta.get('format')!r}, want {FORMAT}")
+        raise ArtifactError(f"corrupt {kind} {p}: {exc}") from exc
+    if meta.get("format") != fmt:
+        raise ArtifactError(f"{p}: unknown artifact format {meta.get('format')!r}, want {fmt}")
     built, installed = meta.get("sklearn_version"), installed_sklearn()
     if built != installed:
         raise ArtifactError(
             f"{p} was built with scikit-learn {built}, but scikit-learn {installed} is "
             "installed. Install the pinned version (pip install -r requirements.txt) or "
-            "retrain: python -m moderation train --data ../shared/data"
+            f"retrain: python -m moderation {retrain} --data ../shared/data"
         )
     if tuple(meta.get("categories", ())) != CLASSIFIER_CATEGORIES:
         raise ArtifactError(f"{p}: categories {meta.get('categories')} != {CLASSIFIER_CATEGORIES}")
+    return meta, arrays
+
+
+def parse_thresholds(meta: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Review/reject thresholds from artifact metadata; ValueError unless every category has them."""
+    thresholds = {
+        c: {"reject": float(t["reject"]), "review": float(t["review"])}
+        for c, t in meta["thresholds"].items()
+    }
+    if set(thresholds) != set(CLASSIFIER_CATEGORIES):
+        raise ValueError("thresholds do not cover every category")
+    return thresholds
+
+
+def load_classifier(path: str | Path | None = None) -> ToxicityClassifier:
+    """Load an artifact; ``None`` means $MODERATION_MODEL_PATH, else models/LATEST."""
+    p = Path(path) if path is not None else default_path()
+    meta, arrays = read_artifact(p, FORMAT, _ARRAYS, "model artifact", "train")
     try:
         featurizer = HashedFeaturizer(**meta["featurizer"])
-        thresholds = {
-            c: {"reject": float(t["reject"]), "review": float(t["review"])}
-            for c, t in meta["thresholds"].items()
-        }
+        thresholds = parse_thresholds(meta)
         n_cat = len(CLASSIFIER_CATEGORIES)
         if arrays["coef"].shape != (n_cat, featurizer.n_features) or arrays["idf"].shape != (
             featurizer.n_features,
         ):
             raise ValueError(f"array shapes {arrays['coef'].shape} do not match the featurizer")
-        if set(thresholds) != set(CLASSIFIER_CATEGORIES):
-            raise ValueError("thresholds do not cover every category")
         return ToxicityClassifier(
             version=str(meta["version"]),
             thresholds=thresholds,

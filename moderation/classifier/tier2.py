@@ -18,8 +18,6 @@ and the encoder weights (sha256) it was trained with; any other pairing is refus
 
 from __future__ import annotations
 
-import json
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from moderation.classifier.artifact import MODELS_DIR, installed_sklearn, load_classifier, write_npz
+from moderation.classifier.artifact import (
+    MODELS_DIR,
+    load_classifier,
+    parse_thresholds,
+    read_artifact,
+    write_npz,
+)
 from moderation.classifier.encoder import DIM, SentenceEncoder, encoder_text
 from moderation.classifier.model import ArtifactError, ClassifierOutput, ToxicityClassifier, in_chunks
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
@@ -87,23 +91,8 @@ def default_tier2_path() -> Path:
 def load_tier2(path: str | Path, fast: ToxicityClassifier) -> Tier2Head:
     """Load a second-tier artifact and check that it belongs to ``fast``."""
     p = Path(path)
-    if not p.is_file():
-        raise ArtifactError(f"second-tier artifact not found: {p}")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            meta = json.loads(z["meta"].tobytes())
-            arrays = {k: np.asarray(z[k], dtype=np.float64) for k in _ARRAYS}
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise ArtifactError(f"corrupt second-tier artifact {p}: {exc}") from exc
-    if meta.get("format") != FORMAT:
-        raise ArtifactError(f"{p}: unknown artifact format {meta.get('format')!r}, want {FORMAT}")
-    built, installed = meta.get("sklearn_version"), installed_sklearn()
-    if built != installed:
-        raise ArtifactError(
-            f"{p} was built with scikit-learn {built}, but scikit-learn {installed} is installed. "
-            "Install the pinned version (pip install -r requirements.txt) or retrain: "
-            "python -m moderation train-tier2 --data ../shared/data"
-        )
+    meta, raw = read_artifact(p, FORMAT, _ARRAYS, "second-tier artifact", "train-tier2")
+    arrays = {k: v.astype(np.float64) for k, v in raw.items()}
     if meta.get("fast_version") != fast.version:
         raise ArtifactError(
             f"{p} was trained on top of the fast model {meta.get('fast_version')}, but "
@@ -112,18 +101,11 @@ def load_tier2(path: str | Path, fast: ToxicityClassifier) -> Tier2Head:
         )
     n_cat = len(CLASSIFIER_CATEGORIES)
     try:
-        if tuple(meta["categories"]) != CLASSIFIER_CATEGORIES:
-            raise ValueError(f"categories {meta['categories']} != {CLASSIFIER_CATEGORIES}")
         if arrays["coef"].shape != (n_cat, DIM):
             raise ValueError(f"coef shape {arrays['coef'].shape} != {(n_cat, DIM)}")
         if any(arrays[k].shape != (n_cat,) for k in _ARRAYS[1:]):
             raise ValueError("per-category arrays have the wrong shape")
-        thresholds = {
-            c: {"reject": float(t["reject"]), "review": float(t["review"])}
-            for c, t in meta["thresholds"].items()
-        }
-        if set(thresholds) != set(CLASSIFIER_CATEGORIES):
-            raise ValueError("thresholds do not cover every category")
+        thresholds = parse_thresholds(meta)
         return Tier2Head(
             version=str(meta["version"]), fast_version=str(meta["fast_version"]),
             encoder_sha256=str(meta["encoder_sha256"]), thresholds=thresholds, metadata=meta,

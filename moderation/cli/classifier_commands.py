@@ -19,14 +19,19 @@ OUTPUT_COLUMNS = ("id", "toxicity", "abusive", "obscene", "threat", "discriminat
                   "defamatory", "personal_information", "spam", "verdict", "reasons")  # fmt: skip
 
 
+_DATA_OPTION = click.option(
+    "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=REPO_ROOT.parent / "shared" / "data", show_default="../shared/data",
+    help="Folder with the labelled corpora.")  # fmt: skip
+_SEED_OPTION = click.option("--seed", type=int, default=13, show_default=True)
+
+
 @click.command("train")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=REPO_ROOT.parent / "shared" / "data", show_default="../shared/data",
-              help="Folder with the labelled corpora.")  # fmt: skip
+@_DATA_OPTION
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=REPO_ROOT / "models", show_default="models/",
               help="Where the artifact, models/LATEST and MODEL_CARD.md are written.")  # fmt: skip
-@click.option("--seed", type=int, default=13, show_default=True)
+@_SEED_OPTION
 def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
     """Train, validate and write a versioned classifier artifact plus its model card."""
     if not data_dir.is_dir():
@@ -40,16 +45,14 @@ def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
 
 
 @click.command("train-tier2")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=REPO_ROOT.parent / "shared" / "data", show_default="../shared/data",
-              help="Folder with the labelled corpora.")  # fmt: skip
+@_DATA_OPTION
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=REPO_ROOT / "models", show_default="models/",
               help="Where the artifact, TIER2_LATEST and MODEL_CARD_TIER2.md are written.")  # fmt: skip
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
               help="Fast model to build on (default: $MODERATION_MODEL_PATH or models/LATEST).")  # fmt: skip
-@click.option("--seed", type=int, default=13, show_default=True)
+@_SEED_OPTION
 def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, seed: int) -> None:
     """Train and validate the optional second tier (needs requirements-tier2.txt)."""
     if not data_dir.is_dir():
