@@ -43,7 +43,7 @@ typecheck: $(VENV)/.dev
 	$(PY) -m mypy
 
 ## train: retrain the classifier from ../shared/data (writes models/ and the model card)
-train: $(VENV)/.dev
+train: $(VENV)/.dev $(VENV)/.tier2
 	$(PY) -m moderation train --data ../shared/data
 
 ## train-tier2: train the optional second tier on top of models/LATEST

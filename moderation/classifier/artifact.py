@@ -19,14 +19,18 @@ import numpy as np
 
 from moderation.classifier.features import HashedFeaturizer
 from moderation.classifier.model import ArtifactError, ToxicityClassifier
+from moderation.classifier.word_priors import WordPriors
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES
 
-FORMAT = "moderation-linear-v1"
+#: v2 adds the word-prior table (``word_priors.py``); v1 artifacts (no table) still load.
+FORMAT = "moderation-linear-v2"
+FORMATS = ("moderation-linear-v1", FORMAT)
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 #: models/LATEST names the default artifact file.
 LATEST = "LATEST"
 ENV_VAR = "MODERATION_MODEL_PATH"
 _ARRAYS = ("idf", "coef", "intercept", "platt_a", "platt_b")
+_PRIOR_ARRAYS = ("prior_hash", "prior", "prior_weight")
 
 
 def installed_sklearn() -> str:
@@ -36,7 +40,7 @@ def installed_sklearn() -> str:
 def save_classifier(clf: ToxicityClassifier, path: Path) -> Path:
     meta = dict(clf.metadata)
     meta.update(
-        format=FORMAT,
+        format=FORMAT if clf.priors is not None else FORMATS[0],
         version=clf.version,
         categories=list(CLASSIFIER_CATEGORIES),
         thresholds=clf.thresholds,
@@ -58,7 +62,19 @@ def save_classifier(clf: ToxicityClassifier, path: Path) -> Path:
         intercept=clf.intercept.astype(np.float64),
         platt_a=clf.platt_a.astype(np.float64),
         platt_b=clf.platt_b.astype(np.float64),
+        **_prior_arrays(clf.priors),
     )
+
+
+def _prior_arrays(priors: WordPriors | None) -> dict[str, np.ndarray]:
+    if priors is None:
+        return {}
+    return {
+        "prior_hash": priors.hashes.astype(np.uint64),
+        # float16: a prior moves by < 0.01 logit, times a weight of 0.5
+        "prior": priors.priors.astype(np.float16),
+        "prior_weight": priors.weight.astype(np.float64),
+    }
 
 
 def write_npz(path: Path, meta: dict[str, Any], **arrays: np.ndarray) -> Path:
@@ -96,21 +112,27 @@ def read_metadata(path: Path) -> dict[str, Any]:
 
 
 def read_artifact(
-    p: Path, fmt: str, keys: tuple[str, ...], kind: str, retrain: str
+    p: Path, fmt: str | tuple[str, ...], keys: tuple[str, ...], kind: str, retrain: str,
+    optional: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(metadata, arrays) of an .npz artifact, after the checks every artifact shares: it
-    exists and parses, has format ``fmt`` and our categories, and was built with the installed
-    scikit-learn (else the message names ``python -m moderation {retrain}``)."""
+    exists and parses, has format ``fmt`` (or one of them) and our categories, and was built
+    with the installed scikit-learn (else the message names ``python -m moderation
+    {retrain}``). Arrays named in ``optional`` are read when present."""
     if not p.is_file():
         raise ArtifactError(f"{kind} not found: {p}")
     try:
         with np.load(p, allow_pickle=False) as z:
             meta = dict(json.loads(z["meta"].tobytes()))
             arrays = {k: np.asarray(z[k]) for k in keys}
+            arrays.update({k: np.asarray(z[k]) for k in optional if k in z.files})
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise ArtifactError(f"corrupt {kind} {p}: {exc}") from exc
-    if meta.get("format") != fmt:
-        raise ArtifactError(f"{p}: unknown artifact format {meta.get('format')!r}, want {fmt}")
+    formats = (fmt,) if isinstance(fmt, str) else fmt
+    if meta.get("format") not in formats:
+        raise ArtifactError(
+            f"{p}: unknown artifact format {meta.get('format')!r}, want {' or '.join(formats)}"
+        )
     built, installed = meta.get("sklearn_version"), installed_sklearn()
     if built != installed:
         raise ArtifactError(
@@ -137,7 +159,7 @@ def parse_thresholds(meta: dict[str, Any]) -> dict[str, dict[str, float]]:
 def load_classifier(path: str | Path | None = None) -> ToxicityClassifier:
     """Load an artifact; ``None`` means $MODERATION_MODEL_PATH, else models/LATEST."""
     p = Path(path) if path is not None else default_path()
-    meta, arrays = read_artifact(p, FORMAT, _ARRAYS, "model artifact", "train")
+    meta, arrays = read_artifact(p, FORMATS, _ARRAYS, "model artifact", "train", _PRIOR_ARRAYS)
     try:
         featurizer = HashedFeaturizer(**meta["featurizer"])
         thresholds = parse_thresholds(meta)
@@ -146,6 +168,15 @@ def load_classifier(path: str | Path | None = None) -> ToxicityClassifier:
             featurizer.n_features,
         ):
             raise ValueError(f"array shapes {arrays['coef'].shape} do not match the featurizer")
+        priors = None
+        if meta["format"] == FORMAT:
+            if not all(k in arrays for k in _PRIOR_ARRAYS):
+                raise ValueError("the word-prior table is missing")
+            priors = WordPriors(arrays["prior_hash"].astype(np.uint64),
+                                arrays["prior"].astype(np.float32),
+                                arrays["prior_weight"].astype(np.float64))  # fmt: skip
+            if priors.priors.shape[1] != n_cat:
+                raise ValueError(f"word priors cover {priors.priors.shape[1]} categories, not {n_cat}")
         return ToxicityClassifier(
             version=str(meta["version"]),
             thresholds=thresholds,
@@ -158,6 +189,7 @@ def load_classifier(path: str | Path | None = None) -> ToxicityClassifier:
             span_rel=float(meta.get("span_rel", 0.3)),
             span_abs=float(meta.get("span_abs", 0.02)),
             metadata=meta,
+            priors=priors,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ArtifactError(f"corrupt model artifact {p}: {exc}") from exc

@@ -91,6 +91,10 @@ class SentenceEncoder:
                 h.update(block)
         return h.hexdigest()
 
+    def vocabulary(self) -> list[str]:
+        """The encoder's tokenizer vocabulary (word pieces and whole words), in file order."""
+        return (self.model_dir / "vocab.txt").read_text(encoding="utf-8").split()
+
     def load(self) -> None:
         """Load the model now (workers do this at start, not on the first comment)."""
         _ = self._model

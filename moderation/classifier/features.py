@@ -69,6 +69,7 @@ class Occurrences:
     token_doc: np.ndarray  # per token: doc index
     token_start: np.ndarray  # per token: start offset inside its (normalised) doc
     token_end: np.ndarray
+    token_hash: np.ndarray  # per token: 64-bit hash of the word (word_priors looks it up)
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class HashedFeaturizer:
             token_doc=w_doc,
             token_start=w_start - doc_start[w_doc] - 1,
             token_end=w_end - doc_start[w_doc] - 1,
+            token_hash=w_hash,
         )
 
     def counts(self, texts: list[str]) -> sp.csr_matrix:

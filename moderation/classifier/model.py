@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from moderation.classifier.features import ChunkFeatures, HashedFeaturizer, tfidf
 from moderation.classifier.normalize import normalize_stages, warm_up
 from moderation.classifier.spans import batch_spans
+from moderation.classifier.word_priors import WordPriors
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
 
 #: Comments are scored in chunks of this many, bounding peak memory for any input size.
@@ -67,7 +68,9 @@ class ToxicityClassifier:
     """Scores comments for CLASSIFIER_CATEGORIES and explains the scores with spans.
 
     ``coef`` rows, ``intercept``, ``platt_a`` and ``platt_b`` follow CLASSIFIER_CATEGORIES.
-    probability = sigmoid(platt_a * (x · coef + intercept) + platt_b)
+    probability = sigmoid(platt_a * (x · coef + intercept + prior) + platt_b), where
+    ``prior`` is ``priors.weight × `` the comment's largest word prior (see
+    :mod:`moderation.classifier.word_priors`; 0 without a table).
     """
 
     version: str
@@ -81,6 +84,7 @@ class ToxicityClassifier:
     span_rel: float = 0.3
     span_abs: float = 0.02
     metadata: dict[str, Any] = field(default_factory=dict)
+    priors: WordPriors | None = None
 
     def __post_init__(self) -> None:
         warm_up()
@@ -96,13 +100,18 @@ class ToxicityClassifier:
         """Raw linear scores, shape (len(normalized), n_categories)."""
         chunks = [normalized[i : i + BATCH] for i in range(0, len(normalized), BATCH)]
         if len(chunks) <= 1:
-            return self._decision(self.features(normalized).x)
+            return self._decision(self.features(normalized))
         # rows are independent, so chunking changes no bit of the result
-        return np.vstack([self._decision(self.features(c).x) for c in chunks])
+        return np.vstack([self._decision(self.features(c)) for c in chunks])
 
-    def _decision(self, x: sp.csr_matrix) -> np.ndarray:
+    def _decision(self, feats: ChunkFeatures) -> np.ndarray:
         # same dtype as the weights, or scipy would upcast the whole weight matrix per call
-        return np.asarray(x.astype(np.float32) @ self._coef_t, dtype=np.float64) + self.intercept
+        x: sp.csr_matrix = feats.x.astype(np.float32)
+        raw = np.asarray(x @ self._coef_t, dtype=np.float64) + self.intercept
+        if self.priors is not None:
+            occ = feats.occ
+            raw += self.priors.term(occ.token_hash, occ.token_doc, raw.shape[0])
+        return raw
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.platt_a * raw + self.platt_b)))
@@ -123,7 +132,7 @@ class ToxicityClassifier:
         """Normalise, featurise and score one chunk (raw linear scores, uncalibrated)."""
         stages = [normalize_stages(t) for t in texts]
         feats = self.features([s[-1] for s in stages])
-        return ScoredChunk(texts, stages, feats, self._decision(feats.x))
+        return ScoredChunk(texts, stages, feats, self._decision(feats))
 
     def explain_chunk(
         self, chunk: ScoredChunk, probs: np.ndarray, thresholds: dict[str, dict[str, float]]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moderation.classifier.features import ChunkFeatures, tfidf
+from moderation.classifier.features import ChunkFeatures, Occurrences, tfidf
 from moderation.classifier.normalize import normalize_with_offsets, offsets_from_stages, to_original
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
 
@@ -17,12 +17,16 @@ if TYPE_CHECKING:
 
 def token_contributions(
     clf: ToxicityClassifier, normalized: str, categories: Sequence[int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(token_start, token_end, contributions[len(categories), n_tokens]) in normalised offsets.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(token_start, token_end, contributions[len(categories), n_tokens], fallback) in
+    normalised offsets.
 
     A token's contribution is Σ coef[f] · x[f] · (its occurrences of f / all occurrences
     of f) over the features f it produced; summed over tokens (plus the intercept) this
-    is exactly the linear score.
+    is exactly the linear part of the score. ``fallback[row]`` is what the word-prior table
+    adds instead (:mod:`moderation.classifier.word_priors`): (index of the word that
+    supplied the comment's prior, weight × that prior), or (-1, 0) — see
+    :func:`kept_tokens`.
     """
     f = clf.featurizer
     occ = f.occurrences([normalized])
@@ -30,8 +34,11 @@ def token_contributions(
     x = tfidf(counts, clf.idf, f.n_word)
     n_tok = len(occ.token_start)
     contrib = np.zeros((len(categories), n_tok))
+    value, arg = _pooled_priors(clf, occ, 1)
+    cats = list(categories)
+    fallback = np.stack([arg[0, cats], _prior_weight(clf)[cats] * value[0, cats]], axis=1)
     if n_tok == 0 or x.nnz == 0:
-        return occ.token_start, occ.token_end, contrib
+        return occ.token_start, occ.token_end, contrib, fallback
     # value per unit count of every feature present in the doc
     per_unit = x.data / counts.data  # same sparsity pattern (tfidf copies the counts matrix)
     order = np.argsort(x.indices)
@@ -39,7 +46,30 @@ def token_contributions(
     for row, cat in enumerate(categories):
         w = clf.coef[cat, x.indices] * per_unit
         contrib[row] = np.bincount(occ.token, weights=w[pos] * occ.share, minlength=n_tok)
-    return occ.token_start, occ.token_end, contrib
+    return occ.token_start, occ.token_end, contrib, fallback
+
+
+def kept_tokens(contrib: np.ndarray, fallback: np.ndarray, rel: float, ab: float) -> np.ndarray:
+    """The tokens a category's span covers: those whose contribution reaches
+    max(rel × the top contribution, ab). When none does, a category the word-prior table
+    pushed up by more than ``ab`` points at the word that supplied the prior, so every
+    reason still has a span. (Adding the prior to that word's contribution instead lowered
+    span F1 on Civil: the prior dwarfs the other toxic words of a comment.)"""
+    if len(contrib) and contrib.max() > ab:
+        return np.flatnonzero(contrib >= max(rel * float(contrib.max()), ab))
+    tok, val = int(fallback[0]), float(fallback[1])
+    return np.array([tok]) if tok >= 0 and val > ab else np.zeros(0, dtype=np.int64)
+
+
+def _prior_weight(clf: ToxicityClassifier) -> np.ndarray:
+    return clf.priors.weight if clf.priors is not None else np.zeros(len(CLASSIFIER_CATEGORIES))
+
+
+def _pooled_priors(clf: ToxicityClassifier, occ: Occurrences, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    if clf.priors is None:
+        n_cat = len(CLASSIFIER_CATEGORIES)
+        return np.zeros((n_docs, n_cat)), np.full((n_docs, n_cat), -1, dtype=np.int64)
+    return clf.priors.pooled(occ.token_hash, occ.token_doc, n_docs)
 
 
 def token_spans(
@@ -50,18 +80,16 @@ def token_spans(
     The straightforward one-text form, kept as the reference that ``batch_spans`` is
     tested against.
     """
-    starts, ends, contrib = token_contributions(clf, normalized, categories)
+    starts, ends, contrib, fallback = token_contributions(clf, normalized, categories)
     if len(starts) == 0:
         return ()
     norm2, offsets = normalize_with_offsets(text)
     assert norm2 == normalized, "normalize and normalize_with_offsets disagree"
     spans: list[Span] = []
     for row, cat in enumerate(categories):
-        c = contrib[row]
-        top = float(c.max())
-        if top <= clf.span_abs:
+        keep = kept_tokens(contrib[row], fallback[row], clf.span_rel, clf.span_abs)
+        if len(keep) == 0:
             continue
-        keep = np.flatnonzero(c >= max(clf.span_rel * top, clf.span_abs))
         ranges = [to_original(text, offsets, int(starts[k]), int(ends[k])) for k in keep]
         spans.extend(_merge(text, ranges, CLASSIFIER_CATEGORIES[cat]))
     return tuple(spans)
@@ -122,6 +150,8 @@ def batch_spans(
     kept_lo: dict[int, np.ndarray] = {}
     kept_hi: dict[int, np.ndarray] = {}
     kept_tok: dict[int, np.ndarray] = {}
+    value, arg = _pooled_priors(clf, occ, n)
+    weight = _prior_weight(clf)
     for cat in range(n_cat):
         if not want[:, cat].any():
             continue
@@ -138,6 +168,10 @@ def batch_spans(
         thresh = np.maximum(clf.span_rel * top, clf.span_abs)
         doc_ok = want[:, cat] & has_tok & (top > clf.span_abs)
         kept = np.flatnonzero(doc_ok[tok_doc] & (contrib >= thresh[tok_doc]))
+        # no token reached the bar: the word that supplied the prior, if it counted (kept_tokens)
+        fb = want[:, cat] & ~doc_ok & (arg[:, cat] >= 0) & (weight[cat] * value[:, cat] > clf.span_abs)
+        if fb.any():
+            kept = np.union1d(kept, arg[fb, cat])
         kept_tok[cat] = kept
         kept_lo[cat] = np.searchsorted(kept, tok_lo)
         kept_hi[cat] = np.searchsorted(kept, tok_hi)

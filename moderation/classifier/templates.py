@@ -138,3 +138,30 @@ def audit_sentences(toxic: bool) -> list[tuple[str, str, str]]:
 def hate_sentences() -> list[str]:
     """Discriminatory training sentences: every hate frame × every identity term."""
     return [_fill(f, t) for _, t in _terms() for f in HATE_TRAIN_FRAMES]
+
+
+#: Words that name a group but are not among the terms' own words (religions, the usual
+#: nouns and plurals); the words of every term and group form are added to them.
+_RELATED_IDENTITY_WORDS = (
+    "hinduism islam islamic muslims jew jews judaism sikhism christianity christians "
+    "buddhism jainism atheism dalits brahmins adivasis gays lesbians homosexuals "
+    "homosexuality bisexuals transgenders trans lgbt lgbtq lgbtqia women men girls boys "
+    "blacks whites asians arabs africans indians pakistanis immigrants refugees migrants "
+    "muslim hindus sikhs jains buddhists parsis atheists"
+).split()
+#: Words of the group forms that name no group ("gay people", "male nurses").
+_GENERIC_WORDS = {"people", "families", "workers", "nurses", "couples", "children", "voters",
+                  "users", "using", "upper", "lower", "caste", "non", "binary", "sri",
+                  "visually", "impaired", "wheelchair"}  # fmt: skip
+
+
+def identity_words() -> set[str]:
+    """Single normalised words that name an identity group (used to keep identity mentions
+    out of the word-prior table: a word on its own can't tell hate from a neutral mention)."""
+    from moderation.classifier.normalize import normalize
+
+    words = set(_RELATED_IDENTITY_WORDS)
+    for _, t in _terms():
+        for form in (t, _PLURAL[t]):
+            words.update(normalize(form).split())
+    return {w for w in words if w not in _GENERIC_WORDS}

@@ -5,11 +5,12 @@ way: grouped 4-fold out-of-fold scores for calibration, escalation levels and th
 and leave-one-source-out runs for generalisation, with the fast tier refitted on the same
 folds so that the cascade is never scored on rows either tier saw.
 
-The encoder is slow on 2 cores (~200 comments/s), so the embedding head learns from a
-seeded sample: every Jigsaw row (the one corpus labelled for every category) and at most
-:data:`SAMPLE_CAP` rows of each other source, plus every template row. The fast tier still
-learns from every row. All figures are on the sampled rows, fast tier and cascade side by
-side.
+The encoder is slow on 2 cores (~200 comments/s), so the embedding head learns from the
+seeded sample the fast tier's word priors use (``training.embedding_sample``): every Jigsaw
+row (the one corpus labelled for every category) and at most ``EMBED_SAMPLE_CAP`` rows of
+each other source, plus every template row. The fast tier still learns from every row, and
+its refits here refit its word priors on the same folds. All figures are on the sampled
+rows, fast tier and cascade side by side.
 """
 
 from __future__ import annotations
@@ -28,19 +29,24 @@ from tqdm import tqdm
 
 from moderation.classifier.artifact import load_classifier
 from moderation.classifier.corpora import Corpus, fingerprint
-from moderation.classifier.encoder import DIM, ENCODER_NAME, MAX_TOKENS, SentenceEncoder, encoder_texts
+from moderation.classifier.encoder import DIM, ENCODER_NAME, MAX_TOKENS, SentenceEncoder
 from moderation.classifier.tier2 import TIER2_LATEST, CascadeClassifier, Tier2Head, save_tier2
 from moderation.classifier.training import (
     CATS,
+    EMBED_SAMPLE_CAP,
     LOSO_PLAN,
     N_FOLDS,
     TrainingSet,
     _peer_scores,
     _sigmoid,
     calibrate_pool,
+    embedding_sample,
     fit_linear,
+    fit_word_priors,
     grouped_folds,
     next_version,
+    prior_inputs,
+    prior_term,
     raw_scores,
     smoke_pass_rate,
     source_weights,
@@ -50,9 +56,6 @@ from moderation.classifier.training import (
     training_set,
 )
 
-#: Rows per source the embedding head learns from (Jigsaw: all of them).
-SAMPLE_CAP = 5000
-FULL_SOURCES = ("jigsaw",)
 #: Regularisation of the embedding head (pilot: C=1 beat 10 and 100 held out).
 HEAD_C = 1.0
 #: Weight of the embedding head's logit against the fast tier's (pilot: 0.5 beat 1.0 on
@@ -61,18 +64,6 @@ HEAD_WEIGHT = 0.5
 #: Share of a typical comment stream (Jigsaw's random rows) the second tier sees: the
 #: comments with the highest fast scores in any category (see :func:`escalate_levels`).
 ESCALATE_SHARE = 0.3
-
-
-def _sample(corpus: Corpus, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    take = np.zeros(len(corpus.texts), dtype=bool)
-    for src in np.unique(corpus.sources):
-        rows = np.flatnonzero(corpus.sources == src)
-        if src in FULL_SOURCES or len(rows) <= SAMPLE_CAP:
-            take[rows] = True
-        else:
-            take[rng.choice(rows, SAMPLE_CAP, replace=False)] = True
-    return take
 
 
 def fit_head(emb: np.ndarray, labels: np.ndarray, sources: np.ndarray, seed: int
@@ -139,19 +130,23 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
     encoder.load()
     ts: TrainingSet = training_set(data_dir, fast.featurizer, progress)
     corpus, n = ts.corpus, len(ts.corpus.texts)
-    take = _sample(corpus, seed)
+    take = embedding_sample(corpus, seed)
     sampled = np.flatnonzero(take)
     emb_rows = np.concatenate([sampled, ts.template_rows])
-    texts = [corpus.texts[i] for i in sampled] + ts.template_texts
+    inputs = prior_inputs(ts, encoder, emb_rows, progress)
     emb = np.zeros((len(ts.labels), DIM), dtype=np.float32)
-    t_emb = time.perf_counter()
-    emb[emb_rows] = encoder.encode(encoder_texts(texts), progress=progress)
-    embed_seconds = time.perf_counter() - t_emb
+    emb[emb_rows] = inputs.emb
+    embed_seconds = inputs.seconds
 
-    def fit_fast(rows: np.ndarray, cats: tuple[str, ...], desc: str) -> tuple[np.ndarray, ...]:
+    def fit_fast(rows: np.ndarray, cats: tuple[str, ...], desc: str,
+                 score: np.ndarray) -> np.ndarray:  # fmt: skip
+        """The fast tier (linear model and word priors) refitted on ``rows``: raw scores of
+        ``score`` (ascending)."""
         rows = np.concatenate([rows, ts.template_rows])
-        return fit_linear(ts.counts, ts.labels, ts.sources, rows, fast.featurizer, cats, seed,
-                          progress, desc)  # fmt: skip
+        idf, coef, b = fit_linear(ts.counts, ts.labels, ts.sources, rows, fast.featurizer, cats,
+                                  seed, progress, desc)  # fmt: skip
+        wp = fit_word_priors(inputs, ts, rows, fast.featurizer, seed)
+        return raw_scores(ts.counts, score, idf, coef, b, fast.featurizer) + prior_term(ts, score, wp)
 
     def head(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows = np.concatenate([rows, ts.template_rows])
@@ -164,8 +159,7 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
     all_rows = np.arange(n)
     for k in tqdm(range(N_FOLDS), desc="cross-validation", disable=not progress):
         te = sampled[folds[sampled] == k]
-        idf, coef, b = fit_fast(all_rows[folds != k], CATS, f"fold {k}")
-        fast_raw[te] = raw_scores(ts.counts, te, idf, coef, b, fast.featurizer)
+        fast_raw[te] = fit_fast(all_rows[folds != k], CATS, f"fold {k}", te)
         hc, hb = head(sampled[folds[sampled] != k])
         comb_raw[te] = fast_raw[te] + emb[te] @ hc.T + hb
 
@@ -215,8 +209,7 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
     for src, cats in tqdm(LOSO_PLAN.items(), desc="leave-one-source-out", disable=not progress):
         held = corpus.sources == src
         rows = sampled[held[sampled]]
-        idf, coef, b = fit_fast(all_rows[~held], cats, f"without {src}")
-        fr = raw_scores(ts.counts, rows, idf, coef, b, fast.featurizer)
+        fr = fit_fast(all_rows[~held], cats, f"without {src}", rows)
         hc, hb = head(sampled[~held[sampled]])
         fp_l = fast.calibrate(fr)
         ev_l = _sigmoid(pa * (fr + emb[rows] @ hc.T + hb) + pb)
@@ -243,7 +236,7 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
         | {"python": platform.python_version()},
         "sklearn_version": pkg_version("scikit-learn"),
         "head": {"C": HEAD_C, "weight": HEAD_WEIGHT, "escalate_share": ESCALATE_SHARE,
-                 "sample_cap": SAMPLE_CAP},
+                 "sample_cap": EMBED_SAMPLE_CAP},
     }  # fmt: skip
     model = Tier2Head(version=version, fast_version=fast.version, encoder_sha256=encoder.sha256,
                       coef=coef, intercept=intercept, platt_a=pa, platt_b=pb, escalate=escalate,

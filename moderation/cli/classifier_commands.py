@@ -36,9 +36,16 @@ def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
     """Train, validate and write a versioned classifier artifact plus its model card."""
     if not data_dir.is_dir():
         raise click.UsageError(f"data folder not found: {data_dir}")
+    from moderation.classifier.encoder import INSTALL_HINT, Tier2Unavailable
     from moderation.classifier.training import train
 
-    report = train(data_dir, out_dir, seed=seed, progress=sys.stderr.isatty())
+    try:
+        report = train(data_dir, out_dir, seed=seed, progress=sys.stderr.isatty())
+    except Tier2Unavailable as exc:
+        raise click.ClickException(
+            f"training distils the fast tier's word priors from the sentence encoder, which is "
+            f"not installed ({exc}). Install it with `{INSTALL_HINT}` (make train does)."
+        ) from None
     art = report["artifact"]
     click.echo(f"wrote {art['path']} ({art['bytes'] / 1e6:.1f} MB) and {out_dir / 'MODEL_CARD.md'}"
                f" in {report['training_seconds']:.0f} s")  # fmt: skip

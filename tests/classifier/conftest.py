@@ -73,3 +73,25 @@ def tiny_clf() -> ToxicityClassifier:
 @pytest.fixture(scope="session")
 def tiny_artifact(tiny_clf: ToxicityClassifier, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_classifier(tiny_clf, tmp_path_factory.mktemp("model") / "clf-test-1.npz")
+
+
+#: Word priors for ``tiny_prior_clf``: words the tiny model never saw get a prior, like an
+#: insult the corpora rarely use but the encoder knows.
+PRIOR_WORDS = {"imbecile": 4.0, "clown": 2.0, "idiot": 1.0, "council": -2.0, "the": -1.0}
+
+
+@pytest.fixture(scope="session")
+def tiny_prior_clf(tiny_clf: ToxicityClassifier) -> ToxicityClassifier:
+    """``tiny_clf`` plus a word-prior table (toxicity, abusive and discriminatory at 0.5)."""
+    from dataclasses import replace
+
+    from moderation.classifier.word_priors import from_words
+
+    n = len(CLASSIFIER_CATEGORIES)
+    priors = np.zeros((len(PRIOR_WORDS), n), dtype=np.float32)
+    priors[:] = np.array(list(PRIOR_WORDS.values()))[:, None]
+    weight = np.array([0.5 if c in ("toxicity", "abusive", "discriminatory") else 0.0
+                       for c in CLASSIFIER_CATEGORIES])  # fmt: skip
+    table = from_words(tiny_clf.featurizer, list(PRIOR_WORDS), priors, weight)
+    # span_abs > 0, so that the fallback to the prior's word (spans.kept_tokens) is exercised
+    return replace(tiny_clf, version="clf-test-priors-1", priors=table, span_abs=0.5)

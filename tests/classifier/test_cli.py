@@ -73,3 +73,19 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     code, output, _ = _score(tmp_path, tmp_path / "none.npz", "in.csv", "id,text\n1,x\n")
     assert code == 1
     assert "not found" in output
+
+
+def test_train_without_the_encoder_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moderation.classifier import encoder
+
+    def missing(self: encoder.SentenceEncoder) -> None:
+        raise encoder.Tier2Unavailable("torch is missing")
+
+    monkeypatch.setattr(encoder.SentenceEncoder, "load", missing)
+    result = CliRunner().invoke(build_cli(), ["train", "--data", str(tmp_path),
+                                              "--out", str(tmp_path / "models")])  # fmt: skip
+    assert result.exit_code == 1
+    assert "pip install -r requirements-tier2.txt" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "models").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from moderation.classifier import ToxicityClassifier
 from moderation.classifier.model import BATCH
@@ -18,7 +19,8 @@ VARIED = [
     "أنت idiot مرحبا", "\u202eidiot\u202c", "👨\u200d👩\u200d👧 kill you all 🔪", "ﬁlthy ß vermin",
     "𝐟𝐮𝐜𝐤 ｙｏｕ", "sh1t a$$ @ss", "  idiot   moron  ", "idiot\r\n\tmoron", "x" * 10000,
     "you idiot " * 400, "a" * 2100 + " idiot", "naïve cafe\u0301 stupid", "\x00idiot",
-    "the council meeting is on tuesday", "great reporting on the floods",
+    "the council meeting is on tuesday", "great reporting on the floods", "imbecile",
+    "the council imbecile clown",
 ]  # fmt: skip
 
 
@@ -27,6 +29,12 @@ def _varied_batch() -> list[str]:
     words = "idiot stupid moron fuck shit kill you vermin all the council great 😡 ß ﬁ , . !!! @ss".split()
     extra = [" ".join(rng.choices(words, k=rng.randint(0, 25))) for _ in range(BATCH + 40)]
     return VARIED + extra  # more than one chunk
+
+
+@pytest.fixture(params=["plain", "word priors"])
+def clf(request: pytest.FixtureRequest, tiny_clf: ToxicityClassifier,
+        tiny_prior_clf: ToxicityClassifier) -> ToxicityClassifier:  # fmt: skip
+    return tiny_clf if request.param == "plain" else tiny_prior_clf
 
 
 def _reference(clf: ToxicityClassifier, text: str) -> tuple[dict[str, float], tuple[object, ...]]:
@@ -38,38 +46,38 @@ def _reference(clf: ToxicityClassifier, text: str) -> tuple[dict[str, float], tu
     return {c: float(p[j]) for j, c in enumerate(CLASSIFIER_CATEGORIES)}, spans
 
 
-def test_batched_spans_equal_per_text_spans(tiny_clf: ToxicityClassifier) -> None:
+def test_batched_spans_equal_per_text_spans(clf: ToxicityClassifier) -> None:
     texts = _varied_batch()
-    batch = tiny_clf.predict_batch(texts)
+    batch = clf.predict_batch(texts)
     with_spans = 0
     for text, out in zip(texts, batch, strict=True):
-        scores, spans = _reference(tiny_clf, text)
+        scores, spans = _reference(clf, text)
         assert out.spans == spans, text[:80]
         assert all(np.isclose(out.scores[c], scores[c], rtol=0, atol=1e-12) for c in scores)
         with_spans += bool(spans)
     assert with_spans > 50  # the comparison is not vacuous
 
 
-def test_spans_for_equals_per_text_spans_for_any_categories(tiny_clf: ToxicityClassifier) -> None:
+def test_spans_for_equals_per_text_spans_for_any_categories(clf: ToxicityClassifier) -> None:
     orders = [list(CLASSIFIER_CATEGORIES), ["threat", "abusive", "threat"], ["obscene"], []]
     for text in VARIED:
         norm = normalize(text)
         for cats in orders:
             idx = [CLASSIFIER_CATEGORIES.index(c) for c in cats]
-            assert tiny_clf.spans_for(text, cats) == token_spans(tiny_clf, text, norm, idx)
+            assert clf.spans_for(text, cats) == token_spans(clf, text, norm, idx)
 
 
-def test_batch_scores_do_not_depend_on_the_other_texts(tiny_clf: ToxicityClassifier) -> None:
+def test_batch_scores_do_not_depend_on_the_other_texts(clf: ToxicityClassifier) -> None:
     texts = _varied_batch()[:60]
-    together = tiny_clf.predict_batch(texts)
-    alone = [tiny_clf.predict_batch([t])[0] for t in texts]
+    together = clf.predict_batch(texts)
+    alone = [clf.predict_batch([t])[0] for t in texts]
     assert together == alone  # bit-exact scores and identical spans
 
 
-def test_decision_function_is_chunked_without_changing_a_bit(tiny_clf: ToxicityClassifier) -> None:
+def test_decision_function_is_chunked_without_changing_a_bit(clf: ToxicityClassifier) -> None:
     norms = [normalize(t) for t in _varied_batch()]
-    whole = tiny_clf.decision_function(norms)
+    whole = clf.decision_function(norms)
     assert len(norms) > BATCH
-    assert np.array_equal(whole[:BATCH], tiny_clf.decision_function(norms[:BATCH]))
-    assert np.array_equal(whole[BATCH:], tiny_clf.decision_function(norms[BATCH:]))
-    assert np.array_equal(whole[3], tiny_clf.decision_function([norms[3]])[0])
+    assert np.array_equal(whole[:BATCH], clf.decision_function(norms[:BATCH]))
+    assert np.array_equal(whole[BATCH:], clf.decision_function(norms[BATCH:]))
+    assert np.array_equal(whole[3], clf.decision_function([norms[3]])[0])

@@ -85,3 +85,17 @@ def test_hate_templates_are_positives_balanced_over_identities_and_held_out() ->
     assert not set(hate) & audit
     assert not set(templates.HATE_TRAIN_FRAMES) & set(templates.AUDIT_TOXIC_FRAMES)
     assert not {case[0] for case in CASES} & set(hate)
+
+
+def test_vocabulary_keeps_frequent_words_and_the_encoders_but_no_identity_word() -> None:
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from moderation.classifier.training import PRIOR_MIN_COUNT, vocabulary
+
+    words = Counter({"imbecile": PRIOR_MIN_COUNT, "rare": PRIOR_MIN_COUNT - 1, "muslims": 50,
+                     "gay": 40, "clown": 9})  # fmt: skip
+    encoder = SimpleNamespace(vocabulary=lambda: ["[CLS]", "##ing", "jewish", "buffoon", "x", "café"])
+    vocab = vocabulary(SimpleNamespace(words=words), encoder)  # type: ignore[arg-type]
+    assert vocab == ["buffoon", "clown", "imbecile"]
+    assert {"muslims", "gay", "jewish"} <= templates.identity_words()

@@ -13,7 +13,15 @@ from moderation.classifier import ArtifactError, ToxicityClassifier, load_classi
 from moderation.classifier.corpora import FILES
 from moderation.classifier.features import HashedFeaturizer
 from moderation.classifier.tier2 import CascadeClassifier, load_service_classifier, load_tier2
+from moderation.pipeline.types import CLASSIFIER_CATEGORIES
 from tests.support.synthetic_corpora import write_corpora
+
+# training fits word priors on sentence embeddings, so it needs the encoder extra
+pytestmark = pytest.mark.skipif(
+    os.environ.get("MODERATION_TEST_TIER2") != "required"
+    and __import__("importlib").util.find_spec("sentence_transformers") is None,
+    reason="training needs the encoder extra (pip install -r requirements-tier2.txt)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +48,11 @@ def test_train_writes_a_loadable_artifact_and_a_model_card(trained: tuple[Path, 
                     "## Explanations (spans)", "MODEL_CARD_TIER2.md"):
         assert heading in card
     assert set(report["meta"]["data_fingerprint"]) == set(FILES)  # every file read is hashed
+    # the word-prior table travels with the artifact and joins the score
+    assert clf.priors is not None and len(clf.priors.hashes) == report["word_priors"]["words"]
+    assert clf.priors.weight[CLASSIFIER_CATEGORIES.index("toxicity")] > 0
 
 
-@pytest.mark.skipif(
-    os.environ.get("MODERATION_TEST_TIER2") != "required"
-    and __import__("importlib").util.find_spec("sentence_transformers") is None,
-    reason="second-tier extra not installed (pip install -r requirements-tier2.txt)",
-)
 def test_train_tier2_builds_on_that_model(trained: tuple[Path, Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
     from moderation.classifier.training_tier2 import train_tier2
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from moderation.classifier.corpora import Corpus
+from moderation.classifier.training import EMBED_SAMPLE_CAP, embedding_sample
 from moderation.classifier.training_tier2 import (
     ESCALATE_SHARE,
     HEAD_WEIGHT,
     _cascade,
-    _sample,
     escalate_levels,
     fit_head,
 )
@@ -51,10 +51,10 @@ def test_cascade_keeps_fast_scores_below_every_level() -> None:
 def test_sample_caps_each_source_but_keeps_all_jigsaw() -> None:
     rng = np.random.default_rng(2)
     corpus = _corpus(30000, ["jigsaw", "civil", "olid"], rng)
-    take = _sample(corpus, 13)
+    take = embedding_sample(corpus, 13)
     assert take[corpus.sources == "jigsaw"].all()
-    assert take[corpus.sources == "civil"].sum() == 5000
-    assert (take == _sample(corpus, 13)).all()  # seeded
+    assert take[corpus.sources == "civil"].sum() == EMBED_SAMPLE_CAP
+    assert (take == embedding_sample(corpus, 13)).all()  # seeded
 
 
 def test_head_learns_a_direction_and_is_scaled() -> None:
