@@ -50,15 +50,25 @@ def token_contributions(
 
 
 def kept_tokens(contrib: np.ndarray, fallback: np.ndarray, rel: float, ab: float) -> np.ndarray:
-    """The tokens a category's span covers: those whose contribution reaches
-    max(rel × the top contribution, ab). When none does, a category the word-prior table
-    pushed up by more than ``ab`` points at the word that supplied the prior, so every
-    reason still has a span. (Adding the prior to that word's contribution instead lowered
-    span F1 on Civil: the prior dwarfs the other toxic words of a comment.)"""
-    if len(contrib) and contrib.max() > ab:
-        return np.flatnonzero(contrib >= max(rel * float(contrib.max()), ab))
+    """The tokens a category's span covers, so that every reason points at text:
+
+    1. the tokens whose contribution reaches max(rel × the top contribution, ab), when the
+       top one exceeds ``ab`` (the rule tuned on Civil's gold spans);
+    2. else the word that supplied the comment's prior (``fallback``), when the prior added
+       more than any token and something at all;
+    3. else the tokens within ``rel`` of the top one, when it is positive (a category
+       flagged at a low threshold by many weak tokens);
+    4. else none (no positive evidence; the score is the intercept's).
+    """
+    top = float(contrib.max()) if len(contrib) else 0.0
+    if top > ab:
+        return np.flatnonzero(contrib >= max(rel * top, ab))
     tok, val = int(fallback[0]), float(fallback[1])
-    return np.array([tok]) if tok >= 0 and val > ab else np.zeros(0, dtype=np.int64)
+    if tok >= 0 and val > 0 and val >= top:
+        return np.array([tok])
+    if top > 0:
+        return np.flatnonzero(contrib >= rel * top)
+    return np.zeros(0, dtype=np.int64)
 
 
 def _prior_weight(clf: ToxicityClassifier) -> np.ndarray:
@@ -163,15 +173,19 @@ def batch_spans(
             m = want[:, cat][o_doc]
             w = coef[o_feat[m]] * o_unit[m] * o_share[m]
             contrib = np.bincount(o_tok[m], weights=w, minlength=n_tok)
+        # the rules of kept_tokens, for every doc at once
         top = np.zeros(n)
         top[has_tok] = np.maximum.reduceat(contrib, seg_start)
-        thresh = np.maximum(clf.span_rel * top, clf.span_abs)
-        doc_ok = want[:, cat] & has_tok & (top > clf.span_abs)
-        kept = np.flatnonzero(doc_ok[tok_doc] & (contrib >= thresh[tok_doc]))
-        # no token reached the bar: the word that supplied the prior, if it counted (kept_tokens)
-        fb = want[:, cat] & ~doc_ok & (arg[:, cat] >= 0) & (weight[cat] * value[:, cat] > clf.span_abs)
-        if fb.any():
-            kept = np.union1d(kept, arg[fb, cat])
+        wanted = want[:, cat] & has_tok
+        strong = wanted & (top > clf.span_abs)  # rule 1
+        fb_val = weight[cat] * value[:, cat]
+        prior = wanted & ~strong & (arg[:, cat] >= 0) & (fb_val > 0) & (fb_val >= top)  # rule 2
+        weak = wanted & ~strong & ~prior & (top > 0)  # rule 3
+        thresh = np.where(strong, np.maximum(clf.span_rel * top, clf.span_abs),
+                          np.where(weak, clf.span_rel * top, np.inf))  # fmt: skip
+        kept = np.flatnonzero(contrib >= thresh[tok_doc])
+        if prior.any():
+            kept = np.union1d(kept, arg[prior, cat])
         kept_tok[cat] = kept
         kept_lo[cat] = np.searchsorted(kept, tok_lo)
         kept_hi[cat] = np.searchsorted(kept, tok_hi)

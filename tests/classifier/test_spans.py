@@ -81,3 +81,31 @@ def test_decision_function_is_chunked_without_changing_a_bit(clf: ToxicityClassi
     assert np.array_equal(whole[:BATCH], clf.decision_function(norms[:BATCH]))
     assert np.array_equal(whole[BATCH:], clf.decision_function(norms[BATCH:]))
     assert np.array_equal(whole[3], clf.decision_function([norms[3]])[0])
+
+
+def test_every_flagged_category_points_at_text(clf: ToxicityClassifier) -> None:
+    """Unless nothing in the text pushed the score up (the tiny model's intercepts are not
+    negative enough to rule that out; the trained model's are)."""
+    from moderation.classifier.spans import token_contributions
+
+    flagged = 0
+    for text, out in zip(_varied_batch(), clf.predict_batch(_varied_batch()), strict=True):
+        for j, c in enumerate(CLASSIFIER_CATEGORIES):
+            if out.scores[c] < clf.thresholds[c]["review"]:
+                continue
+            _, _, contrib, fallback = token_contributions(clf, normalize(text), [j])
+            if contrib.size and contrib.max() > 0 or fallback[0, 1] > 0:
+                flagged += 1
+                assert any(s.category == c for s in out.spans), (c, text[:80])
+    assert flagged > 100
+
+
+def test_a_weak_flag_still_gets_its_strongest_tokens(tiny_clf: ToxicityClassifier) -> None:
+    from moderation.classifier.spans import kept_tokens
+
+    contrib = np.array([0.05, 0.3, -0.2, 0.25])
+    none = np.array([-1.0, 0.0])
+    assert kept_tokens(contrib, none, 0.7, 0.5).tolist() == [1, 3]  # rule 3: within 0.7 of top
+    assert kept_tokens(contrib, np.array([2.0, 0.9]), 0.7, 0.5).tolist() == [2]  # rule 2: prior
+    assert kept_tokens(contrib * 4, np.array([2.0, 0.9]), 0.7, 0.5).tolist() == [1, 3]  # rule 1
+    assert kept_tokens(np.array([-0.1, -0.3]), none, 0.7, 0.5).tolist() == []  # no evidence
