@@ -49,7 +49,8 @@ def token_contributions(
     return occ.token_start, occ.token_end, contrib, fallback
 
 
-def kept_tokens(contrib: np.ndarray, fallback: np.ndarray, rel: float, ab: float) -> np.ndarray:
+def kept_tokens(contrib: np.ndarray, fallback: np.ndarray, rel: float, ab: float,
+                fallbacks: bool = True) -> np.ndarray:  # fmt: skip
     """The tokens a category's span covers, so that every reason points at text:
 
     1. the tokens whose contribution reaches max(rel × the top contribution, ab), when the
@@ -59,10 +60,15 @@ def kept_tokens(contrib: np.ndarray, fallback: np.ndarray, rel: float, ab: float
     3. else the tokens within ``rel`` of the top one, when it is positive (a category
        flagged at a low threshold by many weak tokens);
     4. else none (no positive evidence; the score is the intercept's).
+
+    Without ``fallbacks``, rule 1 alone (how the spans were chosen before; the model card
+    measures it on every comment, as in SemEval-2021 Task 5).
     """
     top = float(contrib.max()) if len(contrib) else 0.0
     if top > ab:
         return np.flatnonzero(contrib >= max(rel * top, ab))
+    if not fallbacks:
+        return np.zeros(0, dtype=np.int64)
     tok, val = int(fallback[0]), float(fallback[1])
     if tok >= 0 and val > 0 and val >= top:
         return np.array([tok])

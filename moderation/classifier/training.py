@@ -828,7 +828,8 @@ def _tune_spans(
             chosen: list[tuple[int, int]] = []
             for j in use:
                 if len(ranges):
-                    chosen += [ranges[k] for k in kept_tokens(contrib[j], fallback[j], rel, ab)]
+                    keep = kept_tokens(contrib[j], fallback[j], rel, ab, mode == "served")
+                    chosen += [ranges[k] for k in keep]
             f1s.append(ev.char_f1(ev.span_chars(chosen), g))
         return float(np.mean(f1s)) if f1s else float("nan")
 
