@@ -61,6 +61,7 @@ class ScoredChunk:
     stages: list[tuple[str, ...]]
     feats: ChunkFeatures
     raw: np.ndarray
+    prior: np.ndarray | None = None  # pooled word priors (n, n_categories), when the model has them
 
 
 @dataclass
@@ -105,13 +106,19 @@ class ToxicityClassifier:
         return np.vstack([self._decision(self.features(c)) for c in chunks])
 
     def _decision(self, feats: ChunkFeatures) -> np.ndarray:
+        return self._scores(feats)[0]
+
+    def _scores(self, feats: ChunkFeatures) -> tuple[np.ndarray, np.ndarray | None]:
+        """Raw scores and the pooled word priors behind them (None without a table)."""
         # same dtype as the weights, or scipy would upcast the whole weight matrix per call
         x: sp.csr_matrix = feats.x.astype(np.float32)
         raw = np.asarray(x @ self._coef_t, dtype=np.float64) + self.intercept
-        if self.priors is not None:
-            occ = feats.occ
-            raw += self.priors.term(occ.token_hash, occ.token_doc, raw.shape[0])
-        return raw
+        if self.priors is None:
+            return raw, None
+        occ = feats.occ
+        value, _ = self.priors.pooled(occ.token_hash, occ.token_doc, raw.shape[0], with_arg=False)
+        raw += value * self.priors.weight
+        return raw, value
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.platt_a * raw + self.platt_b)))
@@ -132,7 +139,8 @@ class ToxicityClassifier:
         """Normalise, featurise and score one chunk (raw linear scores, uncalibrated)."""
         stages = [normalize_stages(t) for t in texts]
         feats = self.features([s[-1] for s in stages])
-        return ScoredChunk(texts, stages, feats, self._decision(feats))
+        raw, prior = self._scores(feats)
+        return ScoredChunk(texts, stages, feats, raw, prior)
 
     def explain_chunk(
         self, chunk: ScoredChunk, probs: np.ndarray, thresholds: dict[str, dict[str, float]]
@@ -142,7 +150,7 @@ class ToxicityClassifier:
         review = np.array([thresholds[c]["review"] for c in CLASSIFIER_CATEGORIES])
         flagged = probs >= review
         requests = [[j for j, f in enumerate(row) if f] for row in flagged.tolist()]
-        spans = batch_spans(self, chunk.texts, chunk.stages, chunk.feats, requests)
+        spans = batch_spans(self, chunk.texts, chunk.stages, chunk.feats, requests, chunk.prior)
         return [
             ClassifierOutput(scores=dict(zip(CLASSIFIER_CATEGORIES, p, strict=True)), spans=s)
             for p, s in zip(probs.tolist(), spans, strict=True)

@@ -425,8 +425,10 @@ def write_tier2_card(report: dict[str, Any], path: Path) -> None:
         f"- Data: the fast tier's corpora and templates. The encoder is slow on 2 cores, so the "
         f"head learns from a seeded sample: every Jigsaw row and at most {tr.EMBED_SAMPLE_CAP} rows "
         f"per other source ({report['sampled_rows']} corpus rows + {report['template_rows']} "
-        f"template rows embedded in {report['embed_seconds']:.0f} s). The fast tier is refitted "
-        "on every row of each fold, so neither tier has seen a row it is scored on.",
+        f"template rows, plus the word-prior vocabulary, embedded in "
+        f"{report['embed_seconds']:.0f} s; the same sample the fast tier's word priors learn "
+        "from). The fast tier, word priors included, is refitted on every row of each fold, "
+        "so neither tier has seen a row it is scored on.",
         f"- Artifact `{Path(art['path']).name}`: plain arrays + JSON, {art['bytes'] / 1e3:.0f} kB; "
         f"libraries {meta['libraries']}; seed {meta['seed']}. Training took "
         f"{report['training_seconds']:.0f} s on 2 cores.",

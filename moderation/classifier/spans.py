@@ -128,12 +128,14 @@ def batch_spans(
     stages: Sequence[tuple[str, ...]],
     feats: ChunkFeatures,
     requests: Sequence[Sequence[int]],
+    prior_value: np.ndarray | None = None,
 ) -> list[tuple[Span, ...]]:
     """``token_spans`` for a whole chunk at once, reusing the features the scores came from.
 
     ``stages[d]`` is ``normalize_stages(texts[d])``; ``feats`` holds the occurrences,
     counts and tf-idf rows of the chunk's normalised texts;
-    ``requests[d]`` lists the category indices to explain for text ``d`` (often none).
+    ``requests[d]`` lists the category indices to explain for text ``d`` (often none);
+    ``prior_value`` is the pooled word priors the scores used (recomputed when None).
     Gives exactly what ``token_spans`` gives per text: the per-token sums are added in
     the same order, so the contributions are bit-identical.
     """
@@ -166,8 +168,14 @@ def batch_spans(
     kept_lo: dict[int, np.ndarray] = {}
     kept_hi: dict[int, np.ndarray] = {}
     kept_tok: dict[int, np.ndarray] = {}
-    value, arg = _pooled_priors(clf, occ, n)
+    # the pooled priors (scoring passes the values it used; the supplying words are looked
+    # up only when a doc needs rule 2 of kept_tokens)
     weight = _prior_weight(clf)
+    if prior_value is None or clf.priors is None:
+        value, arg_all = _pooled_priors(clf, occ, n)
+        arg: np.ndarray | None = arg_all
+    else:
+        value, arg = prior_value, None
     for cat in range(n_cat):
         if not want[:, cat].any():
             continue
@@ -185,12 +193,16 @@ def batch_spans(
         wanted = want[:, cat] & has_tok
         strong = wanted & (top > clf.span_abs)  # rule 1
         fb_val = weight[cat] * value[:, cat]
-        prior = wanted & ~strong & (arg[:, cat] >= 0) & (fb_val > 0) & (fb_val >= top)  # rule 2
+        prior = wanted & ~strong & (fb_val > 0) & (fb_val >= top)  # rule 2
+        if prior.any() and arg is None:
+            arg = _pooled_priors(clf, occ, n)[1]
+        if arg is not None:
+            prior &= arg[:, cat] >= 0
         weak = wanted & ~strong & ~prior & (top > 0)  # rule 3
         thresh = np.where(strong, np.maximum(clf.span_rel * top, clf.span_abs),
                           np.where(weak, clf.span_rel * top, np.inf))  # fmt: skip
         kept = np.flatnonzero(contrib >= thresh[tok_doc])
-        if prior.any():
+        if prior.any() and arg is not None:
             kept = np.union1d(kept, arg[prior, cat])
         kept_tok[cat] = kept
         kept_lo[cat] = np.searchsorted(kept, tok_lo)

@@ -59,31 +59,33 @@ class WordPriors:
         """(value, arg), both (n_docs, n_categories): the largest prior among each doc's
         known tokens (0 when it has none) and that token's index in ``token_hash`` (-1;
         all -1 unless ``with_arg``: scoring needs only the value, spans need the token).
+        Categories whose weight is 0 get 0 and -1.
 
         ``token_doc`` must be non-decreasing (the featurizer emits tokens in doc order).
         """
         n_cat = self.priors.shape[1]
         value = np.zeros((n_docs, n_cat))
         arg = np.full((n_docs, n_cat), -1, dtype=np.int64)
+        active = np.flatnonzero(self.weight)  # a weight-0 category needs neither
         rows = self.lookup(token_hash)
         known = np.flatnonzero(rows >= 0)
-        if len(known) == 0:
+        if len(known) == 0 or len(active) == 0:
             return value, arg
         docs = token_doc[known]
-        p = self.priors[rows[known]].astype(np.float64)  # (n_known, n_cat)
+        p = self.priors[rows[known]][:, active].astype(np.float64)  # (n_known, n_active)
         starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
         seg_docs = docs[starts]
         seg_max = np.maximum.reduceat(p, starts, axis=0)
-        value[seg_docs] = seg_max
+        value[np.ix_(seg_docs, active)] = seg_max
         if not with_arg:
             return value, arg
-        # first token of each doc reaching its maximum
+        # first token of each doc reaching its maximum (tokens are in doc order)
         seg_of = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(known)]))
         hit = p == seg_max[seg_of]
-        for c in range(n_cat):
-            h = np.flatnonzero(hit[:, c])
-            first = np.unique(seg_of[h], return_index=True)[1]
-            arg[seg_docs, c] = known[h[first]]
+        for k, c in enumerate(active.tolist()):
+            h = np.flatnonzero(hit[:, k])
+            first = h[np.r_[True, seg_of[h][1:] != seg_of[h][:-1]]]
+            arg[seg_docs[seg_of[first]], c] = known[first]
         return value, arg
 
     def term(self, token_hash: np.ndarray, token_doc: np.ndarray, n_docs: int) -> np.ndarray:
