@@ -63,9 +63,9 @@ def _word_prior_lines(report: dict[str, Any], tr: Any) -> list[str]:
         "0.752 → 0.768; weights 0.25 / 0.75 / 1.0 gave 0.767 / 0.768 / 0.766 and 0.764 / "
         "0.768 / 0.766. Vocabulary membership carries no label; a pilot that dropped the "
         "held-out source's own words (unless the encoder knows them) gave the same Civil "
-        "figure (0.637). The word that supplied a comment's prior also gets that share of "
-        "the score in its span. Serving needs only the table (numpy); training needs the "
-        "encoder extra (`requirements-tier2.txt`).",
+        "figure (0.637). When no token of a flagged comment reaches the span bar, the word "
+        "that supplied its prior can be the span (Explanations, below). Serving needs only "
+        "the table (numpy); training needs the encoder extra (`requirements-tier2.txt`).",
     ]
 
 
