@@ -3,7 +3,7 @@
 The linear model only knows words its ~110k training comments contain often enough; an
 insult such as "imbecile" or "clown" that they rarely use gets almost no weight, while
 a pretrained encoder places it next to "idiot". At training time (see
-``training.fit_prior_heads``) a logistic head per category is fitted on the encoder's
+``training.fit_word_priors``) a logistic head per category is fitted on the encoder's
 sentence embeddings of a sample of the training comments, and then applied to the
 encoder's embedding of every vocabulary word on its own. The result, one logit per word
 and category, is this table. Serving needs no encoder: a comment's prior for a category
