@@ -70,7 +70,7 @@ class ToxicityClassifier:
 
     ``coef`` rows, ``intercept``, ``platt_a`` and ``platt_b`` follow CLASSIFIER_CATEGORIES.
     probability = sigmoid(platt_a * (x · coef + intercept + prior) + platt_b), where
-    ``prior`` is ``priors.weight × `` the comment's largest word prior (see
+    prior = priors.weight × the comment's largest word prior (see
     :mod:`moderation.classifier.word_priors`; 0 without a table).
     """
 
