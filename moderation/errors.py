@@ -1,6 +1,10 @@
-"""One JSON error shape for every 4xx and 5xx answer.
+"""One JSON error shape for every 4xx and 5xx answer, mapped here and nowhere else.
 
 ``{"error": {"code": ..., "message": ..., "details": [...]}, "request_id": ...}``
+
+Services raise the domain errors of ``moderation/domain/errors.py`` (each carries its
+status and code); views may raise :class:`ApiError` for purely HTTP concerns. Both
+are :class:`DomainError` and reach :func:`error_response` through one handler.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from flask import Flask, Response, g, jsonify
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from moderation.domain.errors import DomainError, Invalid, NotFound, Unavailable
+
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """An error answer: status, machine code, human message, optional field details."""
+class ApiError(DomainError):
+    """An error answer with an explicit status (for HTTP-only concerns at the edge)."""
 
     def __init__(
         self,
@@ -26,29 +32,24 @@ class ApiError(Exception):
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, details=details, code=code, headers=headers)
         self.status = status
-        self.code = code
-        self.message = message
-        self.details = details or []
-        self.headers = headers or {}
 
 
-class ServiceUnavailable(ApiError):
+class ServiceUnavailable(Unavailable):
     def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(503, "service_unavailable", message,
-                         headers={"Retry-After": str(retry_after)})
+        super().__init__(message, retry_after=retry_after)
 
 
-def validation_error(details: list[dict[str, Any]], message: str = "The request is invalid.") -> ApiError:
-    return ApiError(422, "validation_error", message, details)
+def validation_error(details: list[dict[str, Any]], message: str = "The request is invalid.") -> Invalid:
+    return Invalid(message, details=details)
 
 
-def not_found(what: str = "resource") -> ApiError:
-    return ApiError(404, "not_found", f"No such {what}.")
+def not_found(what: str = "resource") -> NotFound:
+    return NotFound.of(what)
 
 
-def error_response(error: ApiError) -> Response:
+def error_response(error: DomainError) -> Response:
     body: dict[str, Any] = {"error": {"code": error.code, "message": error.message}}
     if error.details:
         body["error"]["details"] = error.details
@@ -67,8 +68,8 @@ def _is_connection_error(exc: DBAPIError) -> bool:
 def init_app(app: Flask) -> None:
     retry_after = app.extensions["settings"].retry_after_seconds
 
-    @app.errorhandler(ApiError)
-    def _api_error(error: ApiError) -> Response:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
         return error_response(error)
 
     @app.errorhandler(RequestEntityTooLarge)

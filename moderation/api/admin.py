@@ -14,6 +14,7 @@ from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_r
 from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
 from moderation.api.schemas import errors_to_details, parse_json_body
 from moderation.api.scope import in_range
+from moderation.domain.errors import Invalid
 from moderation.errors import ApiError, not_found, validation_error
 from moderation.services import api_keys, policies, sites
 from moderation.services.policies import PolicyIn
@@ -44,7 +45,7 @@ def _body(model: type[BaseModel]) -> Any:
         raise validation_error(errors_to_details(exc)) from None
 
 
-def _policy_error(exc: ValidationError) -> ApiError:
+def _policy_error(exc: ValidationError) -> Invalid:
     return validation_error([{**d, "field": "policy." + d["field"] if d["field"] != "body" else "policy"}
                              for d in errors_to_details(exc)], "The policy is invalid.")
 

@@ -15,16 +15,11 @@ from moderation.api.auth import current_key, require_role
 from moderation.api.compliance_schemas import CaseIn, ExportIn, HoldIn, ScopeIn, parse_body
 from moderation.api.context import db_session, request_id, settings
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
-from moderation.errors import ApiError, error_response
+from moderation.errors import ApiError
 from moderation.services import disclosure, exports, holds, sender_records
 from moderation.services.access import (
     Actor,
-    ComplianceError,
-    Conflict,
-    Corrupted,
-    Invalid,
-    NotFound,
-    Refused,
+    actor_for_key,
 )
 from moderation.services.scopes import Scope, build_scope
 from moderation.services.sender_records import iso
@@ -32,17 +27,8 @@ from moderation.store import DisclosureRequest, LegalHold
 
 bp = Blueprint("compliance", __name__, url_prefix="/v1/compliance")
 
-_STATUS = {NotFound: 404, Refused: 403, Conflict: 409, Invalid: 422, Corrupted: 500}
-
-
-@bp.errorhandler(ComplianceError)
-def _service_error(error: ComplianceError) -> Response:
-    status = next((code for cls, code in _STATUS.items() if isinstance(error, cls)), 400)
-    return error_response(ApiError(status, error.code, error.message, error.details))
-
-
 def _actor() -> Actor:
-    return Actor.from_key(current_key())
+    return actor_for_key(current_key())
 
 
 def _scope(scope: ScopeIn, actor: Actor) -> Scope:

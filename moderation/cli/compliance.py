@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from moderation import audit as audit_log
 from moderation import keys as key_service
 from moderation.services import disclosure, exports, retention
-from moderation.services.access import Actor, ComplianceError
+from moderation.services.access import Actor, ComplianceError, actor_for_key
 from moderation.services.scopes import Scope
 from moderation.services.sender_records import count_candidates, iso
 from moderation.settings import Settings, load_settings
@@ -38,7 +38,7 @@ def _setup() -> tuple[Settings, Database]:
 
 
 def _operator() -> Actor:
-    return Actor(label=f"cli:{getpass.getuser()}")
+    return Actor.system("cli", f"command line ({getpass.getuser()})")
 
 
 def _compliance_actor(db: Database, token: str) -> Actor:
@@ -46,7 +46,7 @@ def _compliance_actor(db: Database, token: str) -> Actor:
         key = key_service.find_active_key(session, token.strip())
         if key is None or key.role != "compliance":
             raise click.ClickException("the key is unknown, revoked or not a compliance key")
-        return Actor.from_key(key)
+        return actor_for_key(key)
 
 
 def _fail(error: ComplianceError) -> click.ClickException:

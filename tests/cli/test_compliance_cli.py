@@ -122,7 +122,7 @@ def test_retention_run_command(app: Flask, invoke: Invoke) -> None:
     result = invoke("retention", "run")
     assert result.exit_code == 0 and "erased 1" in result.output
     assert sender(app, comment).ip is None
-    assert audit_events(app, "retention.purge")[0]["actor"].startswith("cli:")
+    assert audit_events(app, "retention.purge")[0]["actor"] == "system:cli"
 
 
 def test_audit_verify_passes_then_detects_a_row_tampered_in_the_database(
