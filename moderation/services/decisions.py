@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.domain.actors import Actor
+from moderation.domain.errors import NotFound
 from moderation.store import Comment, Decision
 
 Outcome = Literal["decided", "not_found", "conflict"]
@@ -34,6 +35,14 @@ class DecisionResult:
     status: str | None = None  # the comment's status afterwards (or its current one on conflict)
     decision: Decision | None = None
     previous: str | None = None  # the latest decision on a conflict
+
+
+def visible_comment(session: Session, comment_id: int, actor: Actor) -> Comment:
+    """The comment if it exists within the actor's sites; :class:`NotFound` otherwise."""
+    comment = session.get(Comment, comment_id) if 0 < comment_id <= 2**31 - 1 else None
+    if comment is None or not actor.may_see(comment.site_id):
+        raise NotFound.of("comment")
+    return comment
 
 
 def decide(
