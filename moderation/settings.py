@@ -159,10 +159,6 @@ class Settings(BaseSettings):
             found.append(("REDIS_URL", "must be set in production (the default is Redis on localhost)"))
         return found
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def _password(database_url: str) -> str | None:
     try:

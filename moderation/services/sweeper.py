@@ -24,13 +24,6 @@ def _stale(now: datetime, min_age_seconds: float) -> ColumnElement[bool]:
                 or_(Comment.claimed_until.is_(None), Comment.claimed_until < now))
 
 
-def stale_pending_ids(session: Session, *, min_age_seconds: float, limit: int = 1000,
-                      now: datetime | None = None) -> list[int]:
-    now = now or datetime.now(UTC)
-    return list(session.scalars(
-        select(Comment.id).where(_stale(now, min_age_seconds)).order_by(Comment.id).limit(limit)))
-
-
 def take_stale(session: Session, *, min_age_seconds: float, limit: int = 1000,
                now: datetime | None = None) -> list[int]:
     """Mark up to ``limit`` stale pending comments as re-queued now; their ids. Commits."""
