@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import update
 
@@ -65,3 +66,22 @@ def test_only_pending_comments_old_enough_are_requeued(app: Flask) -> None:
         session.commit()
     assert sweep(app, now) == [stale]
     assert young not in sweep(app, now + timedelta(seconds=MIN_AGE - 1))
+
+
+def test_the_beat_task_requeues_a_stale_comment_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers import tasks
+
+    sent: list[list[object]] = []
+    monkeypatch.setattr(app.extensions["celery"], "send_task",
+                        lambda name, args, **_kwargs: sent.append(args))
+    comment = add_comment(app, make_site(app), status="pending")
+    with app.extensions["db"].session() as session:
+        session.execute(update(Comment).where(Comment.id == comment)
+                        .values(updated_at=datetime.now(UTC) - timedelta(seconds=MIN_AGE + 1)))
+        session.commit()
+    with app.app_context():
+        assert tasks.sweep_pending.run() == 1
+        assert tasks.sweep_pending.run() == 0  # the next beat, seconds later
+    assert sent == [[comment]]
