@@ -110,9 +110,28 @@ class Settings(BaseSettings):
     #: Open cases due within this many hours are listed as due soon.
     disclosure_due_soon_hours: int = Field(default=24, ge=1)
 
-    @field_validator("model_path", mode="before")
+    #: --- the audit chain (README, "Lawful requests and retention") ---
+    #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.
+    audit_key: str = Field(default="", repr=False)
+    audit_key_file: Path | None = None
+    #: Ed25519 private key (PEM) that signs audit checkpoints; development creates one
+    #: under var/ when unset.
+    audit_signing_key_file: Path | None = None
+    #: Append-only file (JSON lines) the scheduled checkpoint task writes to.
+    audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
+    audit_checkpoint_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    def audit_key_bytes(self) -> bytes | None:
+        """The configured audit key (None: the development key of moderation/audit.py)."""
+        if self.audit_key:
+            return self.audit_key.encode()
+        if self.audit_key_file:
+            return self.audit_key_file.read_bytes().strip() or None
+        return None
+
+    @field_validator("model_path", "audit_key_file", "audit_signing_key_file", mode="before")
     @classmethod
-    def _empty_model_path_is_default(cls, value: Any) -> Any:
+    def _empty_path_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("tier2", mode="before")
@@ -157,6 +176,10 @@ class Settings(BaseSettings):
                                           "set POSTGRES_PASSWORD to a private value"))
         if self.redis_url == DEFAULT_REDIS_URL:
             found.append(("REDIS_URL", "must be set in production (the default is Redis on localhost)"))
+        if not (self.audit_key or self.audit_key_file):
+            found.append(("MODERATION_AUDIT_KEY (or MODERATION_AUDIT_KEY_FILE)",
+                          "must be set in production: it keys the audit chain and must live "
+                          "outside the database"))
         return found
 
 

@@ -23,6 +23,7 @@ PRODUCTION = {
     "MODERATION_PSEUDONYM_KEY": "a-private-pseudonym-key-4567",
     "DATABASE_URL": "postgresql+psycopg://moderation:s3cret-pw@db:5432/moderation",
     "REDIS_URL": "redis://redis:6379/0",
+    "MODERATION_AUDIT_KEY": "a-private-audit-chain-key-89ab",
 }
 
 
@@ -67,8 +68,9 @@ def test_production_starts_when_everything_is_set(monkeypatch: pytest.MonkeyPatc
     ({"DATABASE_URL": "postgresql+psycopg://moderation:moderation@postgres:5432/moderation"},
      "DATABASE_URL", "POSTGRES_PASSWORD"),
     ({"REDIS_URL": None}, "REDIS_URL", "localhost"),
+    ({"MODERATION_AUDIT_KEY": None}, "MODERATION_AUDIT_KEY", "audit chain"),
 ], ids=["secret-unset", "secret-dev", "pseudonym-unset", "pseudonym-is-secret", "database-unset",
-        "compose-password", "redis-unset"])
+        "compose-password", "redis-unset", "audit-key-unset"])
 def test_production_refuses_a_development_default(
     monkeypatch: pytest.MonkeyPatch, changes: dict[str, str | None], variable: str, says: str
 ) -> None:
@@ -88,7 +90,8 @@ def test_every_refusal_is_listed_at_once(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("MODERATION_ENV", "production")
     with pytest.raises(ConfigurationError) as refused:
         load_settings()
-    for variable in ("MODERATION_SECRET_KEY", "MODERATION_PSEUDONYM_KEY", "DATABASE_URL", "REDIS_URL"):
+    for variable in ("MODERATION_SECRET_KEY", "MODERATION_PSEUDONYM_KEY", "DATABASE_URL", "REDIS_URL",
+                     "MODERATION_AUDIT_KEY"):
         assert variable in str(refused.value)
 
 
@@ -139,6 +142,8 @@ def test_tier2_accepts_an_existing_artifact_path(tmp_path: Path) -> None:
 def test_paths_are_typed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     settings = load_settings()
     assert settings.export_dir == Path("var/exports") and settings.model_path is None
+    assert settings.audit_checkpoint_file == Path("var/audit-checkpoints.jsonl")
+    assert settings.audit_key_file is None and settings.audit_signing_key_file is None
     monkeypatch.setenv("MODERATION_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.setenv("MODERATION_MODEL_PATH", str(tmp_path / "clf.npz"))
     settings = load_settings()

@@ -1,7 +1,7 @@
 """settings: per-site sender pseudonyms under their own key; drop three prefix indexes
 
 Revision ID: settings_0001
-Revises: worker_0001
+Revises: main_0002
 Create Date: 2026-12-01 22:30:00
 
 Sender pseudonyms were HMAC(MODERATION_SECRET_KEY, email): the same on every site
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision: str = 'settings_0001'
-down_revision: str | None = 'worker_0001'
+down_revision: str | None = 'main_0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
