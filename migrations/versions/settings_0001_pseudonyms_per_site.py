@@ -15,7 +15,8 @@ read through the service's settings) or from ``config.attributes["pseudonym_key"
 run the upgrade with the key the service will run with. A pseudonym ban whose
 sender has no stored email left on its site can't be mapped: it is kept as it was
 and listed in a warning (ban that sender again by email or by a new pseudonym).
-The downgrade maps back with ``MODERATION_SECRET_KEY`` the same way.
+The downgrade maps back with ``MODERATION_SECRET_KEY`` the same way. Audit events
+are append-only and hash-chained: those that named a sender keep the old pseudonym.
 
 ``ix_comments_site_article``, ``ix_comments_site_toxicity`` and
 ``ix_comments_pseudonym`` are prefixes of the ``..._id`` indexes added by
