@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from limits import parse_many
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -136,13 +144,14 @@ class PolicyIn(_Strict):
     blocklists: BlocklistsIn = Field(default_factory=BlocklistsIn)
     rate_limits: RateLimitsIn = Field(default_factory=RateLimitsIn)
 
-    @model_validator(mode="after")
-    def _known_categories(self) -> PolicyIn:
-        unknown = sorted(set(self.thresholds) - set(FALLBACK_THRESHOLDS))
+    @field_validator("thresholds")
+    @classmethod
+    def _known_categories(cls, value: dict[str, ThresholdsIn]) -> dict[str, ThresholdsIn]:
+        unknown = sorted(set(value) - set(FALLBACK_THRESHOLDS))
         if unknown:
             raise ValueError(f"unknown threshold categories: {', '.join(unknown)}; "
                              f"known: {', '.join(FALLBACK_THRESHOLDS)}")
-        return self
+        return value
 
 
 def validate_policy(data: dict[str, Any]) -> dict[str, Any]:
