@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.classifier.model import ArtifactError
 from moderation.classifier.tier2 import service_thresholds
+from moderation.domain.actors import Actor
 from moderation.domain.errors import Invalid, PreconditionFailed, Unavailable
 from moderation.pipeline.policy import (
     DEFAULT_CLEAN_BELOW,
@@ -284,7 +285,7 @@ _ATTEMPTS = 5
 
 
 def _change(
-    session: Session, site: Site, change: Any, *, actor: str, request_id: str | None,
+    session: Session, site: Site, change: Any, *, actor: Actor, request_id: str | None,
     thresholds: Mapping[str, Mapping[str, float]], if_match: Collection[int] | None,
 ) -> Site:
     for _attempt in range(_ATTEMPTS):
@@ -314,7 +315,7 @@ def _change(
 
 
 def set_policy(
-    session: Session, site: Site, data: dict[str, Any], *, actor: str, request_id: str | None,
+    session: Session, site: Site, data: dict[str, Any], *, actor: Actor, request_id: str | None,
     thresholds: Mapping[str, Mapping[str, float]], if_match: Collection[int] | None = None,
 ) -> Site:
     """Replace the site's policy overrides, bump its version and audit the change. Commits.
@@ -326,7 +327,7 @@ def set_policy(
 
 
 def patch_policy(
-    session: Session, site: Site, patch: dict[str, Any], *, actor: str, request_id: str | None,
+    session: Session, site: Site, patch: dict[str, Any], *, actor: Actor, request_id: str | None,
     thresholds: Mapping[str, Mapping[str, float]], if_match: Collection[int] | None = None,
 ) -> Site:
     """Apply a JSON merge patch (RFC 7396) to the site's stored overrides: members left out
