@@ -21,6 +21,7 @@ import functools
 import ipaddress
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from limits import parse_many
@@ -177,7 +178,7 @@ def policy_defaults(settings: Settings) -> PolicyDefaults:
 
 
 @functools.lru_cache(maxsize=8)
-def _read_model_thresholds(model_path: str, tier2: str) -> ModelThresholds:
+def _read_model_thresholds(model_path: str | Path | None, tier2: str) -> ModelThresholds:
     version, thresholds = service_thresholds(model_path or None, tier2)
     return ModelThresholds(version, thresholds)
 
