@@ -12,11 +12,14 @@ from typing import TextIO
 
 import click
 
+from moderation.classifier.language_model import load_latin_model
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Rows scored per chunk: bounds memory whatever the input size.
 CHUNK = 1000
 OUTPUT_COLUMNS = ("id", "toxicity", "abusive", "obscene", "threat", "discriminatory",
-                  "defamatory", "personal_information", "spam", "verdict", "reasons")  # fmt: skip
+                  "defamatory", "personal_information", "spam", "verdict", "reasons",
+                  "language")  # fmt: skip
 
 
 _DATA_OPTION = click.option(
@@ -207,10 +210,11 @@ def _score_chunk(chunk: list[tuple[str, str]], clf: object, policy: object, mode
     outputs = dict(zip(texts, clf.predict_batch(texts), strict=True))  # type: ignore[attr-defined]
     proxy = _Precomputed(clf, outputs)
     for rid, text in chunk:
-        res = moderate(text, classifier=proxy, policy=policy)  # type: ignore[operator]
+        res = moderate(text, classifier=proxy, policy=policy,  # type: ignore[operator]
+                       language_model=load_latin_model())
         reasons = json.dumps([r.as_dict() for r in res.reasons], ensure_ascii=False)
         writer.writerow([rid, *(f"{res.scores[c]:.4f}" for c in OUTPUT_COLUMNS[1:9]),  # type: ignore[attr-defined]
-                         res.decision, reasons])  # fmt: skip
+                         res.decision, reasons, res.language.language])  # fmt: skip
 
 
 COMMANDS: list[click.Command] = [train_command, train_tier2_command, score_command]
