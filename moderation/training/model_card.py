@@ -368,9 +368,10 @@ def render_model_card(meta: dict[str, Any], art: dict[str, Any]) -> str:
         "reaches precision 0.9 in the pool): obscene comments are rejected through toxicity "
         "or abusive, or sent to review.",
         "- Comments are featurised on their first 2,000 normalised characters.",
-        "- Word priors judge a word out of context: a harmless use of a word the encoder "
-        "places near insults (\"the clown at the fair\") gets its prior too, and a word "
-        "outside the table (a misspelling the normaliser does not undo) gets none.",
+        *(["- Word priors judge a word out of context: a harmless use of a word the encoder "
+            "places near insults (\"the clown at the fair\") gets its prior too, and a word "
+            "outside the table (a misspelling the normaliser does not undo) gets none."]
+          if report.get("word_priors") else []),
         "",
     ]
     return "\n".join(L)

@@ -15,15 +15,14 @@ def render_tier2_card(meta: dict[str, Any], art: dict[str, Any]) -> str:
     size and version."""
     report = meta["report"]
     head = meta["head"]
-    cats = list(meta["categories"])
+    categories = list(meta["categories"])
     loso_sources = report["loso_sources"]
 
     def by_cat(d: dict[str, Any]) -> list[tuple[str, Any]]:
-        return [(c, d[c]) for c in cats if c in d]
+        return [(c, d[c]) for c in categories if c in d]
 
     def by_source(d: dict[str, Any]) -> list[tuple[str, Any]]:
-        # alphabetical, Jigsaw's random rows last (the order is stable when re-rendered from
-        # the artifact, whose JSON keys are sorted)
+        # alphabetical, Jigsaw's random rows last (whatever order the stored report has)
         return sorted(d.items(), key=lambda kv: (kv[0] == "jigsaw_random", kv[0]))
 
     enc = meta["encoder"]
