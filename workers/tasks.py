@@ -19,7 +19,6 @@ from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
 from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -78,16 +77,6 @@ def classifier() -> Any:
 def _database() -> Database:
     db: Database = current_app.extensions["db"]
     return db
-
-
-@worker_process_init.connect
-def _after_fork(**_kwargs: Any) -> None:
-    # Connections must never be shared across the fork; drop the parent's pool.
-    from workers.worker import flask_app
-
-    flask_app.extensions["db"].engine.dispose(close=False)
-    with flask_app.app_context():
-        classifier()
 
 
 def _transient(exc: BaseException) -> Exception | None:
