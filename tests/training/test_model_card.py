@@ -20,7 +20,7 @@ from moderation.training.tier2_card import tier2_card_from_artifact
 
 FAST = MODELS_DIR / (MODELS_DIR / LATEST).read_text().strip()
 SECOND = MODELS_DIR / (MODELS_DIR / TIER2_LATEST).read_text().strip()
-SHIPPED = sorted(MODELS_DIR.glob("*.npz"))
+SHIPPED = sorted([*MODELS_DIR.glob("clf-*.npz"), *MODELS_DIR.glob("t2-*.npz")])
 
 
 def _render(artifact: Path, out: Path) -> str:
