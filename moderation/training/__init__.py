@@ -8,5 +8,5 @@ Modules, in the order a training run uses them: ``config`` (hyperparameters), ``
 and ``templates`` / ``threat_templates`` (data), ``dataset`` (featurised training set),
 ``linear`` and ``priors`` (fits), ``calibration`` (Platt and thresholds), ``audits`` and
 ``span_tuning`` (figures), ``fast`` and ``tier2`` (the protocols), ``model_card`` and
-``tier2_card`` (the cards).
+``tier2_card`` (the cards). ``language_id`` trains the Latin-script language model on its own.
 """
