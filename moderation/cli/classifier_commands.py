@@ -1,4 +1,5 @@
-"""``train`` and ``score``: build the classifier artifact and score a file of comments."""
+"""``train``, ``train-tier2``, ``model-card`` and ``score``: build the classifier artifacts,
+render their model cards, and score a file of comments."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
     if not data_dir.is_dir():
         raise click.UsageError(f"data folder not found: {data_dir}")
     from moderation.classifier.encoder import INSTALL_HINT, Tier2Unavailable
-    from moderation.classifier.training import train
+    from moderation.training.fast import train
 
     try:
         report = train(data_dir, out_dir, seed=seed, progress=sys.stderr.isatty())
@@ -70,7 +71,7 @@ def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, 
     from moderation.classifier import ArtifactError
 
     try:
-        from moderation.classifier.training_tier2 import train_tier2
+        from moderation.training.tier2 import train_tier2
 
         report = train_tier2(data_dir, out_dir, model_path, seed=seed, progress=sys.stderr.isatty())
     except ArtifactError as exc:
@@ -78,6 +79,38 @@ def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, 
     art = report["artifact"]
     click.echo(f"wrote {art['path']} ({art['bytes'] / 1e3:.0f} kB) and "
                f"{out_dir / 'MODEL_CARD_TIER2.md'} in {report['training_seconds']:.0f} s")  # fmt: skip
+
+
+@click.command("model-card")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="Artifact (default: models/LATEST, or models/TIER2_LATEST with --tier2).")  # fmt: skip
+@click.option("--tier2", "tier2", is_flag=True, help="Render the second tier's card.")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="Card to write (default: MODEL_CARD.md or MODEL_CARD_TIER2.md next to it).")  # fmt: skip
+def model_card_command(model_path: Path | None, tier2: bool, output_path: Path | None) -> None:
+    """Re-render a model card from the training report stored in the artifact."""
+    from moderation.classifier import ArtifactError
+    from moderation.classifier.artifact import LATEST, MODELS_DIR
+    from moderation.classifier.tier2 import TIER2_LATEST
+    from moderation.training.model_card import card_from_artifact
+    from moderation.training.tier2_card import tier2_card_from_artifact
+
+    if model_path is None:
+        pointer = MODELS_DIR / (TIER2_LATEST if tier2 else LATEST)
+        if not pointer.is_file():
+            raise click.ClickException(f"{pointer} is missing; pass --model")
+        model_path = MODELS_DIR / pointer.read_text().strip()
+    if not model_path.is_file():
+        raise click.ClickException(f"artifact not found: {model_path}")
+    out = output_path or model_path.with_name("MODEL_CARD_TIER2.md" if tier2 else "MODEL_CARD.md")
+    render = tier2_card_from_artifact if tier2 else card_from_artifact
+    try:
+        render(model_path, out)
+    except (ArtifactError, KeyError, ValueError) as exc:
+        raise click.ClickException(f"cannot render a card from {model_path}: {exc}") from None
+    click.echo(f"wrote {out}")
 
 
 def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
@@ -217,4 +250,5 @@ def _score_chunk(chunk: list[tuple[str, str]], clf: object, policy: object, mode
                          res.decision, reasons, res.language.language])  # fmt: skip
 
 
-COMMANDS: list[click.Command] = [train_command, train_tier2_command, score_command]
+COMMANDS: list[click.Command] = [train_command, train_tier2_command, model_card_command,
+                                 score_command]
