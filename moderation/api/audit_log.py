@@ -17,7 +17,8 @@ bp = Blueprint("audit_log", __name__, url_prefix="/v1")
 
 
 def event_body(event: AuditEvent) -> dict[str, Any]:
-    return {"id": event.id, "actor": event.actor, "action": event.action,
+    return {"id": event.id, "actor": event.actor, "actor_name": event.actor_name,
+            "action": event.action,
             "target": {"type": event.target_type, "id": event.target_id}, "site_id": event.site_id,
             "before": event.before, "after": event.after, "request_id": event.request_id,
             "created_at": event.created_at.isoformat(), "hash": event.hash}

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from moderation.api.auth import current_key, require_role
+from moderation.api.auth import current_actor, require_role
 from moderation.api.context import db_session, request_id
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.api.params import ID_SCHEMA, MAX_INT
@@ -66,7 +66,7 @@ def decide_one(comment_id: int) -> dict[str, Any]:
         raise not_found("comment")
     payload = _parse(DecisionIn)
     result = service.decide(session, comment_id=comment_id, decision=payload.decision,
-                            reason=payload.reason, override=payload.override, key=current_key(),
+                            reason=payload.reason, override=payload.override, actor=current_actor(),
                             visible=may_see_comment, request_id=request_id())
     if result.outcome == "not_found":
         raise not_found("comment")
@@ -83,7 +83,7 @@ def decide_bulk() -> dict[str, Any]:
     payload = _parse(BulkDecisionIn)
     results = service.decide_many(db_session(), comment_ids=payload.ids, decision=payload.decision,
                                   reason=payload.reason, override=payload.override,
-                                  key=current_key(), visible=may_see_comment,
+                                  actor=current_actor(), visible=may_see_comment,
                                   request_id=request_id())
     bodies = [_result_body(r) for r in results]
     counts = {name: sum(1 for b in bodies if b["result"] == name)

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.domain.actors import Actor
 from moderation.senders import mask_email, normalise_email
 from moderation.store import Ban
 
@@ -84,7 +85,7 @@ def shown_value(ban: Ban) -> str:
 def ban_record(ban: Ban) -> dict[str, Any]:
     return {
         "id": ban.id, "site_id": ban.site_id, "kind": ban.kind, "value": shown_value(ban),
-        "reason": ban.reason, "created_by": ban.created_by,
+        "reason": ban.reason, "created_by": ban.created_by, "created_by_id": ban.created_by_id,
         "created_at": ban.created_at.isoformat(),
         "expires_at": ban.expires_at.isoformat() if ban.expires_at else None,
         "lifted_at": ban.lifted_at.isoformat() if ban.lifted_at else None,
@@ -98,7 +99,7 @@ def is_active(ban: Ban, now: datetime | None = None) -> bool:
 
 def create_ban(
     session: Session, *, site_id: int, kind: str, value: str, reason: str,
-    expires_at: datetime | None, actor: str, request_id: str | None,
+    expires_at: datetime | None, actor: Actor, request_id: str | None,
     prefix_limits: PrefixLimits | None = None, force: bool = False,
 ) -> Ban:
     """Ban a sender; a network wider than ``prefix_limits`` needs ``force``. Commits."""
@@ -110,7 +111,7 @@ def create_ban(
     normalised = normalise_value(kind, value)
     check_breadth(kind, normalised, prefix_limits or PrefixLimits(), force=force)
     ban = Ban(site_id=site_id, kind=kind, value=normalised, reason=reason,
-              created_by=actor, created_at=now, expires_at=expires_at)
+              created_by=actor.display_name, created_by_id=actor.id, created_at=now, expires_at=expires_at)
     session.add(ban)
     session.flush()
     audit.record(session, actor=actor, action="ban.create", target_type="ban", target_id=ban.id,
@@ -134,12 +135,13 @@ def list_bans(session: Session, *, site_ids: Sequence[int] | None, active_only: 
     return list(session.scalars(query))
 
 
-def lift_ban(session: Session, ban: Ban, *, actor: str, request_id: str | None) -> Ban:
+def lift_ban(session: Session, ban: Ban, *, actor: Actor, request_id: str | None) -> Ban:
     """Lift a ban (idempotent). Commits."""
     if ban.lifted_at is not None:
         return ban
     before = ban_record(ban)
     ban.lifted_at = datetime.now(UTC)
+    ban.lifted_by_id = actor.id
     session.flush()
     audit.record(session, actor=actor, action="ban.lift", target_type="ban", target_id=ban.id,
                  site_id=ban.site_id, before=before, after=ban_record(ban), request_id=request_id)

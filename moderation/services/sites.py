@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.domain.actors import Actor
 from moderation.services.policies import validate_policy
 from moderation.store import Site
 
@@ -22,7 +23,7 @@ def find_site(session: Session, name: str) -> Site | None:
 
 
 def create_site(
-    session: Session, name: str, policy: dict[str, Any] | None = None, *, actor: str,
+    session: Session, name: str, policy: dict[str, Any] | None = None, *, actor: Actor,
     request_id: str | None = None,
 ) -> Site:
     """Create a site (with an optional validated policy) and audit it. Commits."""

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moderation.api.schemas import parse_comment
-from moderation.domain.errors import DomainError
+from moderation.domain.errors import DomainError as ApiError
 from moderation.pipeline import structure
 from tests.support.factories import comment_body
 
@@ -33,7 +33,7 @@ def test_any_text_is_either_accepted_or_a_field_level_422(
                         sender={"ip": ip})
     try:
         parsed = parse_comment(json.dumps(body).encode(), max_length=2000)
-    except DomainError as error:
+    except ApiError as error:
         assert error.status == 422
         assert error.details and all(d["field"] and d["message"] for d in error.details)
         return
@@ -46,7 +46,7 @@ def test_any_text_is_either_accepted_or_a_field_level_422(
 def test_arbitrary_bytes_never_raise_anything_but_a_422(raw: bytes) -> None:
     try:
         parse_comment(raw, max_length=2000)
-    except DomainError as error:
+    except ApiError as error:
         assert error.status == 422
 
 
@@ -62,7 +62,7 @@ def test_ten_thousand_character_lines_are_rejected_quickly() -> None:
     body = comment_body(comment="ab\u200d" * 3400)
     try:
         parse_comment(json.dumps(body).encode(), max_length=2000)
-    except DomainError as error:
+    except ApiError as error:
         assert {d["field"] for d in error.details} == {"comment"}
     else:
         raise AssertionError("a 10,200-character comment was accepted")
