@@ -21,7 +21,7 @@ from moderation.services.access import (
     Actor,
     actor_for_key,
 )
-from moderation.services.scopes import Scope, build_scope
+from moderation.services.scopes import Scope, build_scope, out_of_scope_ids, out_of_scope_warning
 from moderation.services.sender_records import iso
 from moderation.store import DisclosureRequest, LegalHold
 
@@ -35,6 +35,13 @@ def _scope(scope: ScopeIn, actor: Actor) -> Scope:
     return build_scope(db_session(), actor, site=scope.site, comment_ids=scope.comment_ids,
                        article_id=scope.article_id, sender_email=scope.sender_email,
                        sender_ip=scope.sender_ip, since=scope.since, until=scope.until)
+
+
+def _scope_report(scope_json: dict[str, Any], site_id: int | None, what: str) -> dict[str, Any]:
+    """Which requested comment ids fall outside the site, said in the answer (never silently)."""
+    missing = out_of_scope_ids(db_session(), Scope.from_json(scope_json, site_id))
+    warning = out_of_scope_warning(missing, site_bound=site_id is not None, what=what)
+    return {"out_of_scope_comment_ids": missing, "warnings": [warning] if warning else []}
 
 
 def _case_body(case: DisclosureRequest) -> dict[str, Any]:
@@ -53,6 +60,7 @@ def _case_body(case: DisclosureRequest) -> dict[str, Any]:
         "created_by": case.created_by,
         "created_at": iso(case.created_at),
         "closed_at": iso(case.closed_at),
+        **_scope_report(case.scope, case.site_id, "case"),
         "links": {"self": f"/v1/compliance/requests/{case.id}",
                   "exports": f"/v1/compliance/requests/{case.id}/exports"},
     }
@@ -80,6 +88,7 @@ def _hold_body(hold: LegalHold) -> dict[str, Any]:
         "released_at": iso(hold.released_at),
         "created_by": hold.created_by,
         "created_at": iso(hold.created_at),
+        **_scope_report(hold.scope, hold.site_id, "hold"),
         "links": {"self": f"/v1/compliance/holds/{hold.id}",
                   "release": f"/v1/compliance/holds/{hold.id}/release"},
     }

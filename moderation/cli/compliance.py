@@ -85,6 +85,8 @@ def export_command(case_id: int, fmt: str, output: Path, token: str) -> None:
         except ComplianceError as exc:
             raise _fail(exc) from None
         click.echo(f"export {export.id}: {export.record_count} records, sha256 {export.sha256}")
+        for warning in exports.describe(session, export)["warnings"]:
+            click.echo(f"warning: {warning}", err=True)
         if export.status != "ready":
             click.echo(f"awaiting approval by a second compliance key: "
                        f"python -m moderation compliance approve --export {export.id}, then "
