@@ -12,16 +12,22 @@ from typing import Any
 from flask import Blueprint, Response, request, send_file
 
 from moderation.api.auth import current_key, require_role
-from moderation.api.compliance_schemas import CaseIn, ExportIn, HoldIn, ScopeIn, parse_body
+from moderation.api.compliance_schemas import CaseIn, ErasureIn, ExportIn, HoldIn, ScopeIn, parse_body
 from moderation.api.context import db_session, request_id, settings
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.errors import ApiError
-from moderation.services import disclosure, exports, holds, sender_records
+from moderation.services import disclosure, exports, holds, retention, sender_records
 from moderation.services.access import (
     Actor,
     actor_for_key,
 )
-from moderation.services.scopes import Scope, build_scope, out_of_scope_ids, out_of_scope_warning
+from moderation.services.scopes import (
+    Scope,
+    build_scope,
+    out_of_scope_ids,
+    out_of_scope_warning,
+    resolve_site,
+)
 from moderation.services.sender_records import iso
 from moderation.store import DisclosureRequest, LegalHold
 
@@ -228,9 +234,24 @@ def release_hold(hold_id: int) -> dict[str, Any]:
     return _hold_body(holds.release_hold(db_session(), hold_id, _actor(), request_id=request_id()))
 
 
+# -- reader erasure ---------------------------------------------------------------------
+
+@bp.post("/erasures")
+@require_role("compliance")
+def erase_sender() -> dict[str, Any]:
+    """Erase a reader's sender details except held records, which are named with their holds."""
+    body = parse_body(ErasureIn, request.get_data(cache=False))
+    actor = _actor()
+    session = db_session()
+    site_id = resolve_site(session, body.site, actor)
+    result = retention.erase_sender(session, email=body.email, secret_key=settings().secret_key,
+                                    actor=actor, site_id=site_id, request_id=request_id())
+    return {**result.as_dict(), "site_id": site_id}
+
+
 # -- OpenAPI ----------------------------------------------------------------------------
 
-OPENAPI_MODELS = (CaseIn, ExportIn, HoldIn)
+OPENAPI_MODELS = (CaseIn, ErasureIn, ExportIn, HoldIn)
 _OBJECT: dict[str, Any] = {"type": "object"}
 _ERRORS = (*AUTHENTICATED_ERRORS, 404)
 
@@ -289,6 +310,9 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                 "parameters": [{"name": "all", "in": "query", "required": False,
                                 "schema": {"type": "string"}}]},
     },
+    "/v1/compliance/erasures": {
+        "post": _op("Erase a reader's sender details (held records are kept and named; audited)",
+                    "What was erased and what was kept", 413, 422, body=ErasureIn)},
     "/v1/compliance/holds/{hold_id}": {"get": _op("A legal hold", "The hold", path_id="hold_id")},
     "/v1/compliance/holds/{hold_id}/release": {
         "post": _op("Release a legal hold", "The hold", 409, path_id="hold_id")},

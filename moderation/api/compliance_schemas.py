@@ -107,6 +107,14 @@ class HoldIn(_Body):
     notes: Annotated[Text, StringConstraints(max_length=10_000)] = ""
 
 
+class ErasureIn(_Body):
+    """A reader's request to erase their personal data (optionally on one site only)."""
+
+    email: Annotated[RequiredText, StringConstraints(max_length=320),
+                     Field(json_schema_extra={"format": "email"})]
+    site: Annotated[RequiredText, StringConstraints(max_length=100)] | Id | None = None
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
