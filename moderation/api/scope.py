@@ -10,7 +10,7 @@ from __future__ import annotations
 from moderation.api.auth import current_actor
 from moderation.api.context import db_session
 from moderation.api.params import MAX_INT
-from moderation.errors import not_found
+from moderation.services import sites
 from moderation.store import Comment, Site
 
 
@@ -33,10 +33,7 @@ def in_range(item_id: int) -> bool:
 
 
 def visible_site(site_id: int) -> Site:
-    site = db_session().get(Site, site_id) if in_range(site_id) else None
-    if site is None or not may_see_site(site_id):
-        raise not_found("site")
-    return site
+    return sites.visible_site(db_session(), site_id, current_actor())
 
 
 def site_filter(site_id: int | None) -> list[int] | None:

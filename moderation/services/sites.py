@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.domain.actors import Actor
+from moderation.domain.errors import NotFound
 from moderation.services.policies import validate_policy
 from moderation.store import Site
 
@@ -39,6 +40,14 @@ def create_site(
                                          "policy_version": site.policy_version},
                  request_id=request_id)
     session.commit()
+    return site
+
+
+def visible_site(session: Session, site_id: int, actor: Actor) -> Site:
+    """The site if it exists and the actor may act on it; :class:`NotFound` otherwise."""
+    site = session.get(Site, site_id) if 0 < site_id <= 2**31 - 1 else None
+    if site is None or not actor.may_see(site.id):
+        raise NotFound.of("site")
     return site
 
 
