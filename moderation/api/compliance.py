@@ -244,7 +244,7 @@ def erase_sender() -> dict[str, Any]:
     actor = _actor()
     session = db_session()
     site_id = resolve_site(session, body.site, actor)
-    result = retention.erase_sender(session, email=body.email, secret_key=settings().secret_key,
+    result = retention.erase_sender(session, email=body.email, pseudonym_key=settings().pseudonym_key,
                                     actor=actor, site_id=site_id, request_id=request_id())
     return {**result.as_dict(), "site_id": site_id}
 

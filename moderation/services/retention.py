@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.domain.errors import Invalid
-from moderation.senders import normalise_email, pseudonym
+from moderation.senders import ALL_SITES, normalise_email, pseudonym
 from moderation.services.access import Actor
 from moderation.services.holds import ActiveHold, active_holds, holds_on
 from moderation.services.scopes import Record
@@ -131,18 +131,20 @@ def valid_email(email: str) -> str:
     return email.strip()
 
 
-def erase_sender(session: Session, *, email: str, secret_key: str, actor: Actor,
+def erase_sender(session: Session, *, email: str, pseudonym_key: str, actor: Actor,
                  site_id: int | None = None, now: datetime | None = None,
                  request_id: str | None = None) -> ErasureResult:
     """Erase every record of one sender except those under a hold, and audit it.
 
     Held records are kept and named with the holds that keep them; if every record
-    is held the attempt is audited as ``sender.erase_refused``. Raises
-    :class:`Invalid` for a malformed address.
+    is held the attempt is audited as ``sender.erase_refused``. The audit log names
+    the sender by the site's pseudonym, or for an erasure on every site by a
+    pseudonym keyed to "all sites" (never by the email). Raises :class:`Invalid`
+    for a malformed address.
     """
     email = valid_email(email)
     now = now or datetime.now(UTC)
-    sender = pseudonym(secret_key, email)
+    sender = pseudonym(pseudonym_key, ALL_SITES if site_id is None else site_id, email)
     conditions: list[Any] = [func.lower(SenderDetails.email) == normalise_email(email)]
     if site_id is not None:
         conditions.append(Comment.site_id == site_id)

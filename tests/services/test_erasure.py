@@ -36,7 +36,7 @@ def _hold(app: Flask, scope: Scope, reference: str = "Order 7") -> int:
 
 def _erase(app: Flask, email: str, site_id: int | None = None) -> retention.ErasureResult:
     with app.extensions["db"].session() as session:
-        return retention.erase_sender(session, email=email, secret_key=SECRET,
+        return retention.erase_sender(session, email=email, pseudonym_key=SECRET,
                                       actor=Actor.system("cli"), site_id=site_id)
 
 
