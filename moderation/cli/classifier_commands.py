@@ -114,7 +114,8 @@ def model_card_command(model_path: Path | None, tier2: bool, output_path: Path |
 
 
 def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
-    """Yield (id, text) from CSV (header id,text) or JSON lines; raise naming the bad line."""
+    """Yield (id, text) from CSV (a header naming ``id`` and ``text``, other columns ignored)
+    or JSON lines; raise naming the bad line."""
     first = fh.readline()
     if not first:
         return
@@ -135,19 +136,22 @@ def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
         return
     reader = csv.reader(_chain_first(first, fh), strict=True)
     try:
-        header = next(reader)
-        if [h.strip().lower() for h in header] != ["id", "text"]:
+        header = [h.strip().lower() for h in next(reader)]
+        if "id" not in header or "text" not in header:
             raise click.UsageError(
-                f"{name}: line 1: expected the CSV header 'id,text' (or JSON lines), got {header}"
+                f"{name}: line 1: expected a CSV header with columns 'id' and 'text' (or JSON lines), "
+                f"got {header}"
             )
+        id_at, text_at = header.index("id"), header.index("text")
         for row in reader:
-            if len(row) != 2:
+            if len(row) != len(header):
                 if not row:
                     continue
                 raise click.UsageError(
-                    f"{name}: line {reader.line_num}: expected 2 fields (id,text), got {len(row)}"
+                    f"{name}: line {reader.line_num}: expected {len(header)} fields like the header, "
+                    f"got {len(row)}"
                 )
-            yield row[0], row[1]
+            yield row[id_at], row[text_at]
     except csv.Error as exc:
         raise click.UsageError(f"{name}: line {reader.line_num}: malformed CSV ({exc})") from None
 
@@ -185,8 +189,9 @@ def score_command(input_path: Path, output_path: Path, model_path: Path | None,
         raise click.ClickException(str(exc)) from None
     policy = default_policy(clf)
     name = "<stdin>" if str(input_path) == "-" else str(input_path)
-    in_fh = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")
-             if str(input_path) == "-" else open(input_path, encoding="utf-8", newline=""))  # fmt: skip
+    # utf-8-sig: spreadsheets save CSV with a byte-order mark, which is no part of the header.
+    in_fh = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+             if str(input_path) == "-" else open(input_path, encoding="utf-8-sig", newline=""))  # fmt: skip
     tmp = None if str(output_path) == "-" else output_path.with_name(output_path.name + ".part")
     out_fh = sys.stdout if tmp is None else open(tmp, "w", encoding="utf-8", newline="")
     ok = False
