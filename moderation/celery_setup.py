@@ -17,7 +17,9 @@ from moderation.settings import Settings
 #: Task names (the web side and beat only ever refer to tasks by name).
 SWEEP_TASK = "moderation.sweep_pending"
 RETENTION_TASK = "moderation.retention_run"
-__all__ = ["MODERATE_TASK", "RETENTION_TASK", "SWEEP_TASK", "celery_config", "celery_init_app"]
+CHECKPOINT_TASK = "moderation.audit_checkpoint"
+__all__ = ["CHECKPOINT_TASK", "MODERATE_TASK", "RETENTION_TASK", "SWEEP_TASK", "celery_config",
+           "celery_init_app"]
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -52,6 +54,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "retention-purge": {
                 "task": RETENTION_TASK,
                 "schedule": crontab(minute=17, hour=3),
+            },
+            # Signed audit checkpoints outside the database (README, "Audit log").
+            "audit-checkpoint": {
+                "task": CHECKPOINT_TASK,
+                "schedule": timedelta(seconds=settings.audit_checkpoint_interval_seconds),
             },
         },
     }

@@ -24,9 +24,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from moderation.celery_setup import RETENTION_TASK, SWEEP_TASK
+from moderation.celery_setup import CHECKPOINT_TASK, RETENTION_TASK, SWEEP_TASK
 from moderation.classifier.model import ClassifierOutput
 from moderation.classifier.tier2 import load_service_classifier
+from moderation.domain.errors import DomainError
 from moderation.logs import task_request_id
 from moderation.metrics import (
     CATEGORY_FLAGS,
@@ -38,8 +39,8 @@ from moderation.metrics import (
     VERDICTS,
 )
 from moderation.queue import MODERATE_TASK, enqueue_moderation
+from moderation.services import audit_checkpoints, retention, sweeper
 from moderation.services import moderation as moderation_service
-from moderation.services import retention, sweeper
 from moderation.services.access import SYSTEM_RETENTION
 from moderation.services.policies import policy_defaults
 from moderation.store.database import Database
@@ -210,3 +211,21 @@ def retention_run(self: Task) -> dict[str, int]:
         raise transient from exc
     log.info("retention erased %d sender records, kept %d under hold", report.erased, report.skipped_held)
     return {"erased": report.erased, "skipped_held": report.skipped_held}
+
+
+@shared_task(name=CHECKPOINT_TASK, acks_late=True, max_retries=0, soft_time_limit=600, time_limit=900)
+def audit_checkpoint() -> int | None:
+    """Append a signed checkpoint of the audit chain's head (none for a broken chain: logged)."""
+    settings = current_app.extensions["settings"]
+    with _database().session() as session:
+        try:
+            written = audit_checkpoints.scheduled_checkpoint(
+                session, signing_key_file=settings.audit_signing_key_file,
+                destination=settings.audit_checkpoint_file)
+        except DomainError as exc:
+            log.error("audit checkpoint not written: %s", exc.message)
+            raise
+    if written is not None:
+        log.info("audit checkpoint: event %d, %d events", written.event_id, written.count)
+        return written.event_id
+    return None

@@ -71,20 +71,32 @@ def check_breadth(kind: str, value: str, limits: PrefixLimits, *, force: bool) -
 
 
 def shown_value(ban: Ban) -> str:
-    """What a moderator sees: an email masked like sender details; an IP ban as what it bans
-    (a single address as that address, not its /24, which would read as a wider ban)."""
+    """What a moderator sees: an email masked like sender details; a single-address IP ban as
+    that one address with its host part hidden (``203.0.113.x``), never as its /24, which
+    would read as a wider ban, and never in full (moderators never see a full IP)."""
     if ban.kind == "email":
         return mask_email(ban.value) or ""
     if ban.kind == "ip":
         network = ipaddress.ip_network(ban.value, strict=False)
         if network.prefixlen == network.max_prefixlen:
-            return str(network.network_address)
+            address = network.network_address
+            if address.version == 4:
+                return ".".join(str(address).split(".")[:3]) + ".x"
+            return ":".join(address.exploded.split(":")[:3]) + ":x:x:x:x:x"
     return ban.value
+
+
+def covered_addresses(ban: Ban) -> int | None:
+    """How many IP addresses an IP ban covers (1 for a single address)."""
+    if ban.kind != "ip":
+        return None
+    return int(ipaddress.ip_network(ban.value, strict=False).num_addresses)
 
 
 def ban_record(ban: Ban) -> dict[str, Any]:
     return {
         "id": ban.id, "site_id": ban.site_id, "kind": ban.kind, "value": shown_value(ban),
+        "addresses": covered_addresses(ban),
         "reason": ban.reason, "created_by": ban.created_by, "created_by_id": ban.created_by_id,
         "created_at": ban.created_at.isoformat(),
         "expires_at": ban.expires_at.isoformat() if ban.expires_at else None,

@@ -61,14 +61,20 @@ def test_the_minimum_prefix_is_a_setting(app: Flask, client: FlaskClient) -> Non
     assert _ban(client, moderator, value="10.0.0.0/8").status_code == 201
 
 
-def test_a_single_ip_ban_is_listed_as_that_ip(app: Flask, client: FlaskClient) -> None:
+def test_a_single_ip_ban_is_listed_as_one_address_not_its_network(app: Flask, client: FlaskClient) -> None:
     make_site(app)
     moderator = make_key(app, "moderator")
     created = _ban(client, moderator, value="203.0.113.7")
-    assert created.status_code == 201 and created.get_json()["value"] == "203.0.113.7"
-    assert _ban(client, moderator, value="2001:db8::7").get_json()["value"] == "2001:db8::7"
+    # one address, with the host part hidden (moderators never see a full IP), not a /24
+    assert created.status_code == 201
+    assert (created.get_json()["value"], created.get_json()["addresses"]) == ("203.0.113.x", 1)
+    six = _ban(client, moderator, value="2001:db8::7").get_json()
+    assert (six["value"], six["addresses"]) == ("2001:0db8:0000:x:x:x:x:x", 1)
+    wide = _ban(client, moderator, value="198.51.100.0/24").get_json()
+    assert (wide["value"], wide["addresses"]) == ("198.51.100.0/24", 256)
     listed = client.get("/v1/bans", headers=auth(moderator)).get_json()["items"]
-    assert {ban["value"] for ban in listed} == {"203.0.113.7", "2001:db8::7"}
+    assert {ban["value"] for ban in listed} == {"203.0.113.x", "2001:0db8:0000:x:x:x:x:x",
+                                                "198.51.100.0/24"}
 
 
 def test_an_ipv6_zone_id_is_not_a_bannable_address(app: Flask, client: FlaskClient) -> None:
