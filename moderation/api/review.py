@@ -1,4 +1,7 @@
-"""``GET /v1/comments`` (the moderators' list) and ``GET /v1/queue`` (the review queue)."""
+"""``GET /v1/comments`` (the moderators' list) and ``GET /v1/queue`` (the review queue).
+
+A site key's ``GET /v1/comments`` is its change feed (``comments.site_changes``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from moderation.api.auth import require_role
+from moderation.api import comments
+from moderation.api.auth import current_key, require_role
 from moderation.api.context import db_session
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response
 from moderation.api.params import ID_SCHEMA, QueryParams
@@ -43,8 +47,10 @@ def _bad_cursor(exc: BadCursor) -> Exception:
 
 
 @bp.get("/comments")
-@require_role("moderator", "admin")
+@require_role("moderator", "admin", "site")
 def list_view() -> dict[str, Any]:
+    if current_key().role == "site":
+        return comments.site_changes()
     params = QueryParams(LIST_PARAMS)
     site_id = params.integer("site_id")
     query = ListQuery(
@@ -108,9 +114,12 @@ _COMMON = [
 ]
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/comments": {"get": {
-        "summary": "List comments with their current verdict (roles: moderator, admin)",
+        "summary": "List comments with their current verdict (roles: moderator, admin); "
+                   "for a site key, its own comments in change order (the change feed: "
+                   "updated_after, cursor, limit)",
         "parameters": [
-            _query("status", {"type": "string", "enum": list(STATUSES)}, "Current status"),
+            _query("status", {"type": "string", "enum": list(STATUSES)},
+                   "Current status (withdrawn comments are listed only with status=withdrawn)"),
             _query("decision", {"type": "string", "enum": ["approved", "rejected", "none"]},
                    "Latest moderator decision; none = not decided by a moderator"),
             _query("article_id", _text(200), "Article id"),
@@ -124,6 +133,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             _query("q", _text(200), "Text contains (case-insensitive)"),
             _query("sort", {"type": "string", "enum": ["newest", "oldest", "score"]}, "Order"),
             *_COMMON,
+            *comments.FEED_PARAMETERS[:1],
         ],
         "responses": {"200": json_response("A page of comments", PAGE_SCHEMA),
                       **error_responses(*AUTHENTICATED_ERRORS, 404, 422)},

@@ -60,7 +60,8 @@ def decide(
         return DecisionResult(comment_id, "conflict", status=comment.status,
                               previous=comment.last_decision)
     row = Decision(comment_id=comment_id, decision=decision, reason=reason, actor=key.name,
-                   actor_key_id=key.id, override=override, created_at=now)
+                   actor_key_id=key.id, override=override, created_at=now,
+                   revision=comment.revision)
     session.add(row)
     session.flush()
     audit.record(session, actor=key.name, action="comment.decide", target_type="comment",

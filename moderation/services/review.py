@@ -94,6 +94,8 @@ def _filtered(query: ListQuery) -> Select[Comment, str | None, str | None]:
                           else Comment.site_id == query.site_ids[0])
     if query.status:
         stmt = stmt.where(Comment.status == query.status)
+    else:  # withdrawn comments only when asked for (status=withdrawn)
+        stmt = stmt.where(Comment.status != "withdrawn")
     if query.decision == "none":
         stmt = stmt.where(Comment.last_decision.is_(None))
     elif query.decision:
