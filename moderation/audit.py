@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from moderation.domain.actors import Actor
 from moderation.store import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
 
 
 def _canonical(event: AuditEvent) -> bytes:
-    payload = {
+    payload: dict[str, Any] = {
         "prev_hash": event.prev_hash,
         "actor": event.actor,
         "action": event.action,
@@ -36,6 +37,8 @@ def _canonical(event: AuditEvent) -> bytes:
         "request_id": event.request_id,
         "created_at": event.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
     }
+    if event.actor_name is not None:  # events from before display names were recorded have none
+        payload["actor_name"] = event.actor_name
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
@@ -46,7 +49,7 @@ def event_hash(event: AuditEvent) -> str:
 def record(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     action: str,
     target_type: str,
     target_id: str | int | None = None,
@@ -55,14 +58,19 @@ def record(
     after: dict[str, Any] | None = None,
     request_id: str | None = None,
 ) -> AuditEvent:
-    """Append an event in the caller's transaction (the caller commits)."""
+    """Append an event in the caller's transaction (the caller commits).
+
+    The event records the actor's stable id (``user:3``, ``key:7``, ``system:cli``) and
+    the display name it had at the time.
+    """
     # Touch the head row first: this takes the write/row lock that orders appends.
     session.execute(update(AuditChainHead).where(AuditChainHead.id == 1)
                     .values(last_hash=AuditChainHead.last_hash))
     head = session.execute(select(AuditChainHead).where(AuditChainHead.id == 1)).scalar_one()
     session.refresh(head)
     event = AuditEvent(
-        actor=actor,
+        actor=actor.id,
+        actor_name=actor.display_name,
         action=action,
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, request, url_for
 from pydantic import Field, StringConstraints, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import select
 
-from moderation.api.auth import current_key, require_role
+from moderation.api.auth import current_actor, current_key, require_role
 from moderation.api.context import db_session, request_id, settings
 from moderation.api.openapi import (
     AUTHENTICATED_ERRORS,
@@ -31,11 +31,11 @@ from moderation.api.schemas import (
     parse_idempotency_key,
     parse_json_body,
 )
+from moderation.domain.errors import DomainError
 from moderation.errors import ApiError, not_found, validation_error
 from moderation.pipeline.structure import DEFAULT_MAX_LENGTH, char_count
 from moderation.queue import enqueue_moderation
 from moderation.services import change_feed
-from moderation.services.access import actor_for_key
 from moderation.services.intake import submit_comment
 from moderation.services.revisions import edit_comment, revision_history
 from moderation.services.withdrawals import withdraw_comment
@@ -83,7 +83,7 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
     max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
     try:
         payload = parse_comment(raw, max_length=max_length)
-    except ApiError:
+    except DomainError:
         enforce_key_limit(key, site)  # a bad request still counts, and over the limit is a 429
         raise
     enforce_intake_limits(key, site, payload.sender.ip)
@@ -187,7 +187,7 @@ def edit_view(comment_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
                                                context={"max_length": max_length})
     except ValidationError as exc:
         raise validation_error(errors_to_details(exc)) from None
-    result = edit_comment(db_session(), comment_id=comment_id, actor=actor_for_key(current_key()),
+    result = edit_comment(db_session(), comment_id=comment_id, actor=current_actor(),
                           text=payload.comment, title=payload.title,
                           base_revision=payload.base_revision, request_id=request_id(),
                           enqueue=enqueue_moderation(current_app))
@@ -199,7 +199,7 @@ def edit_view(comment_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
 @require_role("site")
 def withdraw_view(comment_id: int) -> dict[str, Any]:
     result = withdraw_comment(db_session(), comment_id=comment_id,
-                              actor=actor_for_key(current_key()), request_id=request_id())
+                              actor=current_actor(), request_id=request_id())
     return _changed_body(result.comment)
 
 

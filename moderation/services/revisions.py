@@ -109,7 +109,7 @@ def edit_comment(
     comment.toxicity = comment.scores = comment.reason_codes = comment.error_reason = None
     comment.moderated_at = comment.decided_at = comment.last_decision = None
     comment.claimed_until = comment.claimed_by = None
-    audit.record(session, actor=actor.id, action="comment.edit", target_type="comment",
+    audit.record(session, actor=actor, action="comment.edit", target_type="comment",
                  target_id=comment_id, site_id=comment.site_id, before=before,
                  after={"revision": comment.revision, "status": "pending"},
                  request_id=request_id)

@@ -43,7 +43,7 @@ def withdraw_comment(
     comment.withdrawn_at = now
     comment.updated_at = now
     comment.claimed_until = comment.claimed_by = None
-    audit.record(session, actor=actor.id, action="comment.withdraw", target_type="comment",
+    audit.record(session, actor=actor, action="comment.withdraw", target_type="comment",
                  target_id=comment_id, site_id=comment.site_id, before=before,
                  after={"status": "withdrawn"}, request_id=request_id)
     session.commit()
