@@ -5,9 +5,9 @@ the site keys' change feed behind ``GET /v1/comments`` (routed in ``review.py``)
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from pydantic import Field, StringConstraints, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import select
 
@@ -19,7 +19,8 @@ from moderation.api.openapi import (
     json_response,
     schema_ref,
 )
-from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
+from moderation.api.operations import Out, documented, respond
+from moderation.api.params import MAX_INT, QueryParams
 from moderation.api.presenters import change_fields, revision_body, site_comment, verdict_body
 from moderation.api.ratelimit import enforce_intake_limits, enforce_key_limit
 from moderation.api.schemas import (
@@ -170,15 +171,39 @@ def _site_of_key() -> Site:
     return site
 
 
-def _changed_body(comment: Comment) -> dict[str, Any]:
+class LinksOut(Out):
+    self_: str = Field(alias="self")
+
+
+class ChangedOut(Out):
+    """A comment's state after an edit or a withdrawal."""
+
+    id: int
+    status: Literal["pending", "approved", "rejected", "needs_review", "error", "withdrawn"]
+    links: LinksOut
+    #: the current revision (1, then one more per edit)
+    revision: int
+    #: who set the current revision's status; None: not moderated yet
+    decided_by: Literal["system", "moderator"] | None
+    updated_at: str
+    withdrawn_at: str | None
+
+
+def _changed_body(comment: Comment) -> ChangedOut:
     body = comment_summary(comment.id, comment.status)
     body.update(change_fields(comment))
-    return body
+    return ChangedOut.model_validate(body)
 
 
 @bp.put("/comments/<int:comment_id>")
+@documented("Edit a comment: a new revision, moderated again (role: site, own comments)",
+            body=CommentEditIn, response=ChangedOut, status=202,
+            description="A new revision was stored; moderation is queued",
+            other_responses={200: ("Same text as the current revision: nothing changed",
+                                   ChangedOut)},
+            errors=(404, 409, 413, 422))
 @require_role("site")
-def edit_view(comment_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+def edit_view(comment_id: int) -> Response:
     visible_comment(comment_id)  # 404 before validating the body
     site = _site_of_key()
     max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
@@ -192,15 +217,17 @@ def edit_view(comment_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
                           base_revision=payload.base_revision, request_id=request_id(),
                           enqueue=enqueue_moderation(current_app))
     body = _changed_body(result.comment)
-    return body, 202 if result.changed else 200, {"Location": body["links"]["self"]}
+    return respond(body, 202 if result.changed else 200, {"Location": body.links.self_})
 
 
 @bp.delete("/comments/<int:comment_id>")
+@documented("Withdraw a comment: it leaves the queue, the record stays (role: site, own comments)",
+            response=ChangedOut, description="Withdrawn (also when it already was)", errors=(404,))
 @require_role("site")
-def withdraw_view(comment_id: int) -> dict[str, Any]:
+def withdraw_view(comment_id: int) -> Response:
     result = withdraw_comment(db_session(), comment_id=comment_id,
                               actor=current_actor(), request_id=request_id())
-    return _changed_body(result.comment)
+    return respond(_changed_body(result.comment))
 
 
 def site_changes() -> dict[str, Any]:
@@ -270,11 +297,6 @@ CHANGE_PROPERTIES: dict[str, Any] = {
     "updated_at": {"type": "string", "format": "date-time"},
     "withdrawn_at": NULLABLE_TIME,
 }
-CHANGED_SCHEMA = {
-    "type": "object",
-    "required": ["id", "status", "links", *CHANGE_PROPERTIES],
-    "properties": {**SUMMARY_SCHEMA["properties"], **CHANGE_PROPERTIES},  # type: ignore[dict-item]
-}
 FEED_ITEM_SCHEMA = {
     "type": "object",
     "required": ["id", "status", "article_id", "links", *CHANGE_PROPERTIES],
@@ -309,16 +331,13 @@ COMMENT_SCHEMA = {
 }
 
 
-OPENAPI_MODELS = (CommentIn, CommentEditIn)
-_COMMENT_ID = {"name": "comment_id", "in": "path", "required": True, "schema": ID_SCHEMA}
+OPENAPI_MODELS = (CommentIn,)
 #: The site keys' side of ``GET /v1/comments`` (merged into review.py's operation).
 FEED_PARAMETERS: list[dict[str, Any]] = [
     {"name": "updated_after", "in": "query", "required": False,
      "schema": {"type": "string", "format": "date-time"},
-     "description": "Site keys only: start a first sync at comments changed after this time"},
-    {"name": "cursor", "in": "query", "required": False,
-     "schema": {"type": "string", "maxLength": 500, "pattern": "^[^\\x00]*$"},
-     "description": "next_cursor from the previous page (site keys: the change feed's position)"},
+     "description": "Site keys only: start a first sync at comments changed after this time "
+                    "(then pass next_cursor back as cursor)"},
 ]
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/comments": {"post": {
@@ -340,28 +359,6 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                             "schema": {"type": "integer", "minimum": 0}}],
             "responses": {
                 "200": json_response("The comment and its latest verdict", COMMENT_SCHEMA),
-                **error_responses(*AUTHENTICATED_ERRORS, 404),
-            },
-        },
-        "put": {
-            "summary": "Edit a comment: a new revision, moderated again (role: site, own comments)",
-            "parameters": [_COMMENT_ID],
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema_ref(CommentEditIn)}}},
-            "responses": {
-                "202": json_response("A new revision was stored; moderation is queued",
-                                     CHANGED_SCHEMA),
-                "200": json_response("Same text as the current revision: nothing changed",
-                                     CHANGED_SCHEMA),
-                **error_responses(*AUTHENTICATED_ERRORS, 404, 409, 413, 422),
-            },
-        },
-        "delete": {
-            "summary": "Withdraw a comment: it leaves the queue, the record stays "
-                       "(role: site, own comments)",
-            "parameters": [_COMMENT_ID],
-            "responses": {
-                "200": json_response("Withdrawn (also when it already was)", CHANGED_SCHEMA),
                 **error_responses(*AUTHENTICATED_ERRORS, 404),
             },
         },

@@ -133,9 +133,11 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             _query("q", _text(200), "Text contains (case-insensitive)"),
             _query("sort", {"type": "string", "enum": ["newest", "oldest", "score"]}, "Order"),
             *_COMMON,
-            *comments.FEED_PARAMETERS[:1],
+            *comments.FEED_PARAMETERS,
         ],
-        "responses": {"200": json_response("A page of comments", PAGE_SCHEMA),
+        "responses": {"200": json_response(
+            "A page of comments (a site key: a page of its change feed)",
+            {"anyOf": [PAGE_SCHEMA, comments.FEED_SCHEMA]}),
                       **error_responses(*AUTHENTICATED_ERRORS, 404, 422)},
     }},
     "/v1/queue": {"get": {
