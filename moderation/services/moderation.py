@@ -265,7 +265,7 @@ def moderate_batch(
 
 
 def _write_verdicts(
-    session: Session, done: dict[int, PipelineResult], revisions: dict[int, int]
+    session: Session, done: dict[int, PipelineResult], revisions: dict[int, int] | None = None
 ) -> dict[int, int]:
     """Decide every comment of ``done`` still pending at the revision that was scored
     (``revisions``), append its verdict; ids by comment.
@@ -273,15 +273,16 @@ def _write_verdicts(
     The rows are locked first (ordered, so two writers can't deadlock) and only those
     still pending at that revision are written: exactly one verdict per comment
     revision whoever else ran it. A comment edited meanwhile is left pending for the
-    task its edit enqueued.
+    task its edit enqueued. ``revisions`` None accepts the current revision.
     """
     if not done:
         return {}
-    pending = [comment_id for comment_id, revision in session.execute(
+    current = {comment_id: revision for comment_id, revision in session.execute(
         select(Comment.id, Comment.revision)
         .where(Comment.id.in_(list(done)), Comment.status == "pending")
-        .order_by(Comment.id).with_for_update())
-        if revision == revisions[comment_id]]
+        .order_by(Comment.id).with_for_update())}
+    revisions = revisions if revisions is not None else current  # None: whatever is current
+    pending = [i for i, revision in current.items() if revision == revisions[i]]
     if not pending:
         return {}
     now = datetime.now(UTC)
