@@ -13,7 +13,6 @@ from moderation.api.operations import Out, documented, respond
 from moderation.api.params import MAX_INT
 from moderation.api.presenters import decision_body
 from moderation.api.schemas import errors_to_details, parse_json_body
-from moderation.api.scope import may_see_comment
 from moderation.errors import ApiError, not_found, validation_error
 from moderation.services import decisions as service
 
@@ -108,7 +107,7 @@ def decide_one(comment_id: int) -> Response:
     payload = _parse(DecisionIn)
     result = service.decide(session, comment_id=comment_id, decision=payload.decision,
                             reason=payload.reason, override=payload.override, actor=current_actor(),
-                            visible=may_see_comment, request_id=request_id())
+                            request_id=request_id())
     if result.outcome == "not_found":
         raise not_found("comment")
     if result.outcome == "conflict":
@@ -127,7 +126,7 @@ def decide_bulk() -> Response:
     payload = _parse(BulkDecisionIn)
     results = service.decide_many(db_session(), comment_ids=payload.ids, decision=payload.decision,
                                   reason=payload.reason, override=payload.override,
-                                  actor=current_actor(), visible=may_see_comment,
+                                  actor=current_actor(),
                                   request_id=request_id())
     bodies = [_result_body(r) for r in results]
     counts = BulkCountsOut(**{name: sum(1 for b in bodies if b.result == name)

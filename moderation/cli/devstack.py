@@ -125,7 +125,7 @@ def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
         os.environ.update(env)
         settings = load_settings()
         upgrade(settings.database_url)
-        token = _dev_key(Database(settings.database_url))
+        token = _dev_key(Database.from_settings(settings))
         python = sys.executable
         processes.append(("worker", subprocess.Popen(
             [python, "-m", "celery", "-A", "workers.worker", "worker", "--pool", "prefork",

@@ -22,7 +22,7 @@ from moderation.store.migrate import upgrade
 
 
 def _database() -> Database:
-    return Database(load_settings().database_url)
+    return Database.from_settings(load_settings())
 
 
 @click.command("init-db")

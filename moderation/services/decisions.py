@@ -10,7 +10,7 @@ win — the loser gets a conflict.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -47,11 +47,11 @@ def visible_comment(session: Session, comment_id: int, actor: Actor) -> Comment:
 
 def decide(
     session: Session, *, comment_id: int, decision: str, reason: str, override: bool,
-    actor: Actor, visible: Callable[[Comment], bool], request_id: str | None,
+    actor: Actor, request_id: str | None,
 ) -> DecisionResult:
-    """Record one decision. ``visible`` is the caller's tenant scope check. Commits."""
-    comment = session.get(Comment, comment_id)
-    if comment is None or not visible(comment):
+    """Record one decision, within the actor's sites (others are ``not_found``). Commits."""
+    comment = session.get(Comment, comment_id) if 0 < comment_id <= 2**31 - 1 else None
+    if comment is None or not actor.may_see(comment.site_id):
         session.rollback()
         return DecisionResult(comment_id, "not_found")
     before = {"status": comment.status, "last_decision": comment.last_decision}
@@ -85,13 +85,13 @@ def decide(
 
 def decide_many(
     session: Session, *, comment_ids: Sequence[int], decision: str, reason: str, override: bool,
-    actor: Actor, visible: Callable[[Comment], bool], request_id: str | None,
+    actor: Actor, request_id: str | None,
 ) -> list[DecisionResult]:
     """Decide each id independently (each in its own transaction), in the order given."""
     results = []
     for comment_id in dict.fromkeys(comment_ids):  # de-duplicated, order kept
         results.append(decide(session, comment_id=comment_id, decision=decision, reason=reason,
-                              override=override, actor=actor, visible=visible, request_id=request_id))
+                              override=override, actor=actor, request_id=request_id))
     return results
 
 
