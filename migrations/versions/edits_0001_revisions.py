@@ -1,7 +1,7 @@
 """edits: comment revisions, withdrawals, request fingerprints and the change feed
 
 Revision ID: edits_0001
-Revises: main_0002
+Revises: main_0003
 Create Date: 2026-12-01 22:10:00
 
 - ``comments.revision`` (the current one; earlier texts go to ``comment_revisions``),
@@ -26,7 +26,7 @@ import moderation.store.base
 from moderation.store import change_seq
 
 revision: str = 'edits_0001'
-down_revision: str | None = 'main_0002'
+down_revision: str | None = 'main_0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

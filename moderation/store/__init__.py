@@ -15,6 +15,7 @@ from moderation.store.comments import (
     Verdict,
 )
 from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
+from moderation.store.feedback import Feedback
 from moderation.store.sites import ApiKey, Ban, Site
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "DisclosureRequest",
     "Export",
     "ExportApproval",
+    "Feedback",
     "LegalHold",
     "SenderDetails",
     "Site",

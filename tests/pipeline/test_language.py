@@ -82,7 +82,8 @@ def test_the_latin_model_runs_once_on_the_latin_texts_only() -> None:
 
 def test_the_model_artifact_records_its_held_out_figures(latin: LatinLanguageModel) -> None:
     report = latin.report
-    assert report["kannada_dev_recall"] >= 0.95
+    assert report["kannada_dev_recall"] >= 0.85
+    assert report["short_english_false_kannada_rate"] <= 0.1
     assert report["sbic_false_kannada_rate"] <= 0.01
 
 
