@@ -1,7 +1,7 @@
 """languages: the language identified for each verdict, and the comment's current one
 
 Revision ID: main_0004
-Revises: main_0003
+Revises: edits_0001
 Create Date: 2026-12-01 23:20:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'main_0004'
-down_revision: str | None = 'main_0003'
+down_revision: str | None = 'edits_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

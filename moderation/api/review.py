@@ -1,4 +1,7 @@
-"""``GET /v1/comments`` (the moderators' list) and ``GET /v1/queue`` (the review queue)."""
+"""``GET /v1/comments`` (the moderators' list) and ``GET /v1/queue`` (the review queue).
+
+A site key's ``GET /v1/comments`` is its change feed (``comments.site_changes``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from moderation.api.auth import require_role
+from moderation.api import comments
+from moderation.api.auth import current_key, require_role
 from moderation.api.context import db_session, settings
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response
 from moderation.api.params import ID_SCHEMA, QueryParams
@@ -71,8 +75,10 @@ def _min_score(params: QueryParams) -> float | Level | None:
 
 
 @bp.get("/comments")
-@require_role("moderator", "admin")
+@require_role("moderator", "admin", "site")
 def list_view() -> dict[str, Any]:
+    if current_key().role == "site":
+        return comments.site_changes()
     params = QueryParams(LIST_PARAMS)
     _single_valued(params, LIST_PARAMS, multi=("status",))
     site_id = params.integer("site_id")
@@ -140,10 +146,13 @@ _COMMON = [
 ]
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/comments": {"get": {
-        "summary": "List comments with their current verdict (roles: moderator, admin)",
+        "summary": "List comments with their current verdict (roles: moderator, admin); "
+                   "for a site key, its own comments in change order (the change feed: "
+                   "updated_after, cursor, limit)",
         "parameters": [
             {**_query("status", {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
-                      "Current status; repeat it (or separate with commas) for any of several"),
+                      "Current status; repeat it (or separate with commas) for any of several "
+                      "(withdrawn comments are listed only when asked for)"),
              "style": "form", "explode": True},
             _query("decision", {"type": "string", "enum": ["approved", "rejected", "none"]},
                    "Latest moderator decision; none = not decided by a moderator"),
@@ -162,8 +171,11 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             _query("q", _text(200), "Text contains (NFC-normalised, case-insensitive in any script)"),
             _query("sort", {"type": "string", "enum": ["newest", "oldest", "score"]}, "Order"),
             *_COMMON,
+            *comments.FEED_PARAMETERS,
         ],
-        "responses": {"200": json_response("A page of comments", PAGE_SCHEMA),
+        "responses": {"200": json_response(
+            "A page of comments (a site key: a page of its change feed)",
+            {"anyOf": [PAGE_SCHEMA, comments.FEED_SCHEMA]}),
                       **error_responses(*AUTHENTICATED_ERRORS, 404, 422)},
     }},
     "/v1/queue": {"get": {

@@ -6,7 +6,7 @@ edge (an import, Coral's external moderation) without the services importing it.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Author(Protocol):
@@ -40,3 +40,6 @@ class CommentSubmission(Protocol):
     def author(self) -> Author: ...
     @property
     def sender(self) -> Sender: ...
+    def model_dump(self, *, mode: str) -> dict[str, Any]:
+        """Every field as JSON-ready values (fingerprints a retried body)."""
+        ...
