@@ -231,7 +231,9 @@ def withdraw_view(comment_id: int) -> Response:
 
 def site_changes() -> dict[str, Any]:
     """``GET /v1/comments`` for a site key: its comments in change order (the feed)."""
-    params = QueryParams(("updated_after", "cursor", "limit"))
+    params = QueryParams(("updated_after", "cursor", "limit", "site_id"))
+    # a site key sees its own site only: naming it is allowed, naming another is a 404
+    named_site = params.integer("site_id")
     updated_after = params.timestamp("updated_after")
     cursor = params.text("cursor", 500)
     limit = params.integer("limit", maximum=change_feed.MAX_LIMIT,
@@ -243,7 +245,10 @@ def site_changes() -> dict[str, Any]:
             params.details.append({"field": "query.updated_after", "code": "out_of_range",
                                    "message": "Must be a date-time this API can store."})
     params.done()
-    page = change_feed.changes(db_session(), site_id=_site_of_key().id, cursor=cursor,
+    site = _site_of_key()
+    if named_site is not None and named_site != site.id:
+        raise not_found("site")
+    page = change_feed.changes(db_session(), site_id=site.id, cursor=cursor,
                                updated_after=updated_after, limit=limit)
     return {"items": [site_comment(c) for c in page.comments], "next_cursor": page.next_cursor,
             "has_more": page.has_more}

@@ -48,7 +48,9 @@ ENDPOINTS = [
              body=lambda r: comment_body(), site_scoped=False),
     Endpoint("read comment", "GET", lambda r: f"/v1/comments/{r['comment']}",
              ("site", "moderator", "admin"), 200),
-    Endpoint("list", "GET", lambda r: f"/v1/comments?site_id={r['site']}", ("moderator", "admin"), 200),
+    # moderators and admins list and filter; a site key gets its own site's change feed
+    Endpoint("list", "GET", lambda r: f"/v1/comments?site_id={r['site']}", ("site", "moderator", "admin"),
+             200),
     Endpoint("queue", "GET", lambda r: f"/v1/queue?site_id={r['site']}", ("moderator", "admin"), 200),
     Endpoint("decide", "POST", lambda r: f"/v1/comments/{r['comment']}/decision", ("moderator",), 200,
              body=lambda r: {"decision": "approved", "reason": "fine", "override": True}),
