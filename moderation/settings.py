@@ -72,6 +72,23 @@ class Settings(BaseSettings):
     #: Open cases due within this many hours are listed as due soon.
     disclosure_due_soon_hours: int = Field(default=24, ge=1)
 
+    # -- Deployment and operations (README, "Deployment" and "Operations") --------------
+    #: Intake's time budget (seconds) for one rate-limit check in Redis. Past it (or with
+    #: Redis down) the request is let through, so a hung Redis can't hang intake.
+    ratelimit_budget_seconds: float = Field(default=0.15, gt=0, le=5)
+    #: Intake's time budget (seconds) for handing a comment to the broker. Past it the
+    #: comment stays pending (already committed) and the sweeper enqueues it later.
+    enqueue_budget_seconds: float = Field(default=0.2, gt=0, le=10)
+    #: After Redis misses a budget, each process skips that call (rate limit or enqueue)
+    #: for this many seconds instead of waiting again on every request; 0 never skips.
+    redis_cooldown_seconds: float = Field(default=1.0, ge=0, le=300)
+    #: Reverse proxies in front of the web server that append to X-Forwarded-For and set
+    #: X-Forwarded-Proto/-Host. 0 (the default) trusts none of those headers: set it to the
+    #: exact number of proxies, or clients can forge the address recorded as submitted_from.
+    proxy_hops: int = Field(default=0, ge=0, le=10)
+    #: When set, GET /metrics requires ``Authorization: Bearer <token>``; empty leaves it open.
+    metrics_token: str = ""
+
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
         if self.env == "production" and self.secret_key == DEV_SECRET:
