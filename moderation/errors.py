@@ -16,7 +16,7 @@ from flask import Flask, Response, g, jsonify
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from moderation.domain.errors import DomainError, Invalid, NotFound, Unavailable
+from moderation.domain.errors import DomainError, Invalid, NotFound, TooLarge, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response:
+        # 413 as the OpenAPI document says, in the one error shape (code too_large, with
+        # the limit in details) so clients that read details keep working.
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        return error_response(validation_error(
-            [{"field": "body", "code": "too_large",
-              "message": f"The request body exceeds {limit} bytes."}],
+        return error_response(TooLarge(
             "The request body is too large.",
+            details=[{"field": "body", "code": "too_large",
+                      "message": f"The request body exceeds {limit} bytes."}],
         ))
 
     @app.errorhandler(HTTPException)
