@@ -86,8 +86,12 @@ class Settings(BaseSettings):
     #: X-Forwarded-Proto/-Host. 0 (the default) trusts none of those headers: set it to the
     #: exact number of proxies, or clients can forge the address recorded as submitted_from.
     proxy_hops: int = Field(default=0, ge=0, le=10)
-    #: When set, GET /metrics requires ``Authorization: Bearer <token>``; empty leaves it open.
+    #: When set, GET /metrics (and a worker's metrics port) require ``Authorization: Bearer
+    #: <token>``; empty leaves them open, for a network only Prometheus can reach.
     metrics_token: str = ""
+    #: A Celery worker started with ``-I moderation.worker_metrics`` serves its metrics here (0: off).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

@@ -142,7 +142,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "metrics_token": {"type": "http", "scheme": "bearer",
+                                  "description": "MODERATION_METRICS_TOKEN, when set"},
+            },
             "schemas": schemas,
         },
     }
