@@ -18,16 +18,19 @@ import urllib.request
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from moderation import keys as key_service
+from moderation.domain.actors import Actor
 from moderation.embedded_redis import free_port, start_redis
+from moderation.services import api_keys
+from moderation.services import sites as site_service
 from moderation.settings import load_settings
-from moderation.store import Site
 from moderation.store.database import Database
 from moderation.store.migrate import upgrade
 
 DEV_SITE = "dev-site"
+#: ``make run`` sets up the development site and key as this actor (audited like any change).
+DEV_ACTOR = Actor.system("dev", "make run")
 VAR = Path("var")
 
 
@@ -35,18 +38,15 @@ def _dev_key(db: Database) -> str:
     """Reuse the development site key kept in var/, or create one."""
     key_file = VAR / "dev-site-key"
     with db.session() as session:
-        site = session.scalars(select(Site).where(Site.name == DEV_SITE)).one_or_none()
+        site = site_service.find_site(session, DEV_SITE)
         if site is None:
-            site = Site(name=DEV_SITE, policy={})
-            session.add(site)
-            session.flush()
+            site = site_service.create_site(session, DEV_SITE, actor=DEV_ACTOR)
         if key_file.exists():
             token = key_file.read_text().strip()
             if key_service.find_active_key(session, token) is not None:
-                session.commit()
                 return token
-        _key, token = key_service.create_key(session, role="site", site=site, name="dev-site-key")
-        session.commit()
+        _key, token = api_keys.create_key(session, role="site", site=site, name="dev-site-key",
+                                          actor=DEV_ACTOR)
     key_file.write_text(token + "\n")
     key_file.chmod(0o600)
     return token
@@ -125,7 +125,7 @@ def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
         os.environ.update(env)
         settings = load_settings()
         upgrade(settings.database_url)
-        token = _dev_key(Database(settings.database_url))
+        token = _dev_key(Database.from_settings(settings))
         python = sys.executable
         processes.append(("worker", subprocess.Popen(
             [python, "-m", "celery", "-A", "workers.worker", "worker", "--pool", "prefork",

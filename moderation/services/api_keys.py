@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation import keys as key_store
+from moderation.domain.actors import Actor
 from moderation.keys import KeyRequestError
 from moderation.store import ApiKey, Site
 
@@ -34,7 +35,7 @@ def key_record(key: ApiKey) -> dict[str, Any]:
 
 
 def create_key(
-    session: Session, *, role: str, site: Site | None, name: str | None, actor: str,
+    session: Session, *, role: str, site: Site | None, name: str | None, actor: Actor,
     request_id: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key, audit it, commit, and return it with its token (shown once)."""
@@ -47,6 +48,11 @@ def create_key(
     return key, token
 
 
+def find_key(session: Session, key_id: int) -> ApiKey | None:
+    """The key with this id (revoked or not), or None; ids beyond the column's range find nothing."""
+    return session.get(ApiKey, key_id) if 0 < key_id <= 2**31 - 1 else None
+
+
 def list_keys(session: Session, *, site_id: int | None = None,
               include_revoked: bool = True) -> list[ApiKey]:
     query = select(ApiKey).order_by(ApiKey.id)
@@ -57,7 +63,7 @@ def list_keys(session: Session, *, site_id: int | None = None,
     return list(session.scalars(query))
 
 
-def revoke_key(session: Session, key: ApiKey, *, actor: str, request_id: str | None = None) -> ApiKey:
+def revoke_key(session: Session, key: ApiKey, *, actor: Actor, request_id: str | None = None) -> ApiKey:
     """Revoke a key (idempotent: revoking a revoked key changes and audits nothing). Commits."""
     if key.revoked_at is not None:
         return key

@@ -162,7 +162,7 @@ def create_export(
         if case.status == "open":
             case.status = "exported"
         session.flush()
-        audit.record(session, actor=actor.label, action="compliance.export.create",
+        audit.record(session, actor=actor, action="compliance.export.create",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      after={"request_id": case.id, "format": fmt, "sha256": export.sha256,
                             "record_count": count, "status": export.status},
@@ -195,7 +195,7 @@ def approve_export(session: Session, export_id: int, actor: Actor, *,
     if actor.key_id is None:
         raise Refused("Only a compliance key can approve an export.")
     if actor.key_id == export.created_by_key_id:
-        audit.record(session, actor=actor.label, action="compliance.export.approve_refused",
+        audit.record(session, actor=actor, action="compliance.export.approve_refused",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      after={"reason": "self_approval"}, request_id=request_id)
         session.commit()
@@ -210,7 +210,7 @@ def approve_export(session: Session, export_id: int, actor: Actor, *,
     except IntegrityError:  # the same key approved concurrently
         session.rollback()
         return visible_export(session, export_id, actor)
-    audit.record(session, actor=actor.label, action="compliance.export.approve", target_type="export",
+    audit.record(session, actor=actor, action="compliance.export.approve", target_type="export",
                  target_id=export.id, site_id=export.site_id, before={"status": before},
                  after={"status": export.status, "sha256": export.sha256}, request_id=request_id)
     session.commit()
@@ -237,19 +237,19 @@ def open_download(session: Session, export_id: int, actor: Actor, export_dir: st
         # (or a container recreated without a volume). Say so, rather than "corrupted".
         log.error("export %s: file %s is missing; MODERATION_EXPORT_DIR must be shared by every "
                   "web host and persist across restarts", export.id, path)
-        audit.record(session, actor=actor.label, action="compliance.export.file_missing",
+        audit.record(session, actor=actor, action="compliance.export.file_missing",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      request_id=request_id)
         session.commit()
         raise ExportMissing("The export's file is missing from this server's export folder; it was "
                             "not served. Create the export again, or fix the shared export folder.")
     if file_digest(path) != export.sha256:
-        audit.record(session, actor=actor.label, action="compliance.export.digest_mismatch",
+        audit.record(session, actor=actor, action="compliance.export.digest_mismatch",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      request_id=request_id)
         session.commit()
         raise Corrupted("The stored export no longer matches its SHA-256; it was not served.")
-    audit.record(session, actor=actor.label, action="compliance.export.download", target_type="export",
+    audit.record(session, actor=actor, action="compliance.export.download", target_type="export",
                  target_id=export.id, site_id=export.site_id,
                  after={"sha256": export.sha256, "record_count": export.record_count},
                  request_id=request_id)
