@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
@@ -61,8 +61,9 @@ def init_app(app: Flask) -> None:
     # a frozen Redis accepts the connection but never answers, so only timeouts help.
     limiter = Limiter(key_func=lambda: "global", app=app, storage_uri=settings.redis_url,
                       strategy="fixed-window", default_limits=[], headers_enabled=False,
-                      storage_options={"socket_connect_timeout": budget, "socket_timeout": budget,
-                                       "retry": Retry(NoBackoff(), 0)})
+                      storage_options=cast(dict[str, str | int], {
+                          "socket_connect_timeout": budget, "socket_timeout": budget,
+                          "retry": Retry(NoBackoff(), 0)}))  # typed str | int, passed to redis-py
     app.extensions["rate_limits"] = (limiter, prefix)
     app.extensions["rate_limits_cooldown"] = Cooldown(settings.redis_cooldown_seconds)
 
