@@ -4,7 +4,10 @@
 # The HEALTHCHECK below is the web server's; give other processes their own or disable it.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# The image is for deployments: it refuses to start on development defaults (secrets,
+# SQLite, Redis on localhost; README, "Configuration") unless MODERATION_ENV says otherwise.
+ENV MODERATION_ENV=production \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -75,7 +75,7 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
         session,
         site=site,
         payload=payload,
-        secret_key=settings().secret_key,
+        pseudonym_key=settings().pseudonym_key,
         submitted_from=request.remote_addr,
         idempotency_key=idempotency_key,
         request_id=request_id(),

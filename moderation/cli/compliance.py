@@ -201,7 +201,7 @@ def senders_erase(email: str, site_name: str | None) -> None:
             site_id = session.scalars(select(Site.id).where(Site.name == site_name)).one_or_none()
             if site_id is None:
                 raise click.ClickException(f"no site named {site_name!r}")
-        result = retention.erase_sender(session, email=email, secret_key=settings.secret_key,
+        result = retention.erase_sender(session, email=email, pseudonym_key=settings.pseudonym_key,
                                         actor=_operator(), site_id=site_id)
     if result.refused:
         click.echo(f"REFUSED: {result.found} record(s) of sender {result.sender} are under legal hold: "

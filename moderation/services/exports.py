@@ -108,7 +108,7 @@ def _write_json(out: _HashingFile, header: dict[str, Any],
 
 @dataclass(frozen=True)
 class ExportOptions:
-    export_dir: str
+    export_dir: Path | str
     two_person_rule: bool
 
 
@@ -225,7 +225,7 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def open_download(session: Session, export_id: int, actor: Actor, export_dir: str, *,
+def open_download(session: Session, export_id: int, actor: Actor, export_dir: Path | str, *,
                   request_id: str | None = None) -> tuple[Export, Path]:
     """Authorise a download, check the file still matches its digest, and audit it."""
     export = visible_export(session, export_id, actor)

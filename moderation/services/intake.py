@@ -64,7 +64,7 @@ def submit_comment(
     *,
     site: Site,
     payload: CommentIn,
-    secret_key: str,
+    pseudonym_key: str,
     submitted_from: str | None,
     idempotency_key: str | None,
     request_id: str | None,
@@ -85,7 +85,7 @@ def submit_comment(
         idempotency_key=idempotency_key,
         title=payload.title,
         text=payload.comment,
-        sender_pseudonym=pseudonym(secret_key, payload.author.email),
+        sender_pseudonym=pseudonym(pseudonym_key, site.id, payload.author.email),
         status="pending",
         request_id=request_id,
     )

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.senders import normalise_email, pseudonym
+from moderation.senders import ALL_SITES, normalise_email, pseudonym
 from moderation.services.access import Actor
 from moderation.services.holds import ActiveHold, active_holds, holds_on
 from moderation.services.scopes import Record
@@ -94,11 +94,14 @@ class ErasureResult:
         return bool(self.held_by)
 
 
-def erase_sender(session: Session, *, email: str, secret_key: str, actor: Actor,
+def erase_sender(session: Session, *, email: str, pseudonym_key: str, actor: Actor,
                  site_id: int | None = None, now: datetime | None = None) -> ErasureResult:
-    """Erase every record of one sender, or none if any is held (the refusal is audited)."""
+    """Erase every record of one sender, or none if any is held (the refusal is audited).
+
+    The audit log names the sender by the site's pseudonym, or for an erasure on every
+    site by a pseudonym keyed to "all sites" (never by the email)."""
     now = now or datetime.now(UTC)
-    sender = pseudonym(secret_key, email)
+    sender = pseudonym(pseudonym_key, ALL_SITES if site_id is None else site_id, email)
     conditions: list[Any] = [func.lower(SenderDetails.email) == normalise_email(email)]
     if site_id is not None:
         conditions.append(Comment.site_id == site_id)

@@ -21,9 +21,6 @@ class Comment(Base):
         UniqueConstraint("site_id", "idempotency_key", name="uq_comments_site_idempotency"),
         Index("ix_comments_site_status_id", "site_id", "status", "id"),
         Index("ix_comments_status_id", "status", "id"),
-        Index("ix_comments_site_article", "site_id", "article_id"),
-        Index("ix_comments_site_toxicity", "site_id", "toxicity"),
-        Index("ix_comments_pseudonym", "sender_pseudonym"),
         Index("ix_comments_created_at", "created_at"),
         Index("ix_comments_site_id_id", "site_id", "id"),
         Index("ix_comments_toxicity_id", "toxicity", "id"),
@@ -41,7 +38,9 @@ class Comment(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
-    #: A keyed hash of the sender's email, stable across comments and kept after erasure.
+    #: A keyed hash of the site and the sender's email (``moderation.senders.pseudonym``):
+    #: stable across the sender's comments on one site, unrelated across sites, and kept
+    #: after erasure.
     sender_pseudonym: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     #: Denormalised from the latest verdict for fast sorting and filtering.

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from moderation.senders import pseudonym
 from tests.support.factories import auth, make_key, make_site
-from tests.support.moderation_data import SECRET, add_comment
+from tests.support.moderation_data import PSEUDONYM_KEY, add_comment
 
 
 def ids(client: FlaskClient, token: str, query: str) -> list[int]:
@@ -60,7 +60,8 @@ def test_filters(client: FlaskClient, seeded: dict[str, Any]) -> None:
     assert ids(client, token, "reason=spam:li") == []  # an exact code never matches a prefix
     assert ids(client, token, "category=spam&min_score=0.7") == [c["spam"]]
     assert ids(client, token, "category=toxicity&min_score=0.9") == [c["abusive"]]
-    assert ids(client, token, f"pseudonym={pseudonym(SECRET, 'troll@example.com')}") == [c["abusive"]]
+    troll = pseudonym(PSEUDONYM_KEY, seeded["site"], "troll@example.com")
+    assert ids(client, token, f"pseudonym={troll}") == [c["abusive"]]
     assert ids(client, token, "q=idiot") == [c["abusive"]]  # case-insensitive contains
     assert ids(client, token, "q=100%25") == []  # LIKE wildcards are escaped
     since = (datetime.now(UTC) - timedelta(days=7)).isoformat()
@@ -159,5 +160,5 @@ def test_moderators_never_see_a_full_ip_or_email(app: Flask, client: FlaskClient
             assert secret not in raw
     listed = client.get("/v1/comments?sort=oldest", headers=auth(token)).get_json()["items"]
     assert listed[0]["sender"] == {"ip_prefix": "203.0.113.0/24", "email_masked": "r***@example.org",
-                                   "pseudonym": pseudonym(SECRET, email)}
+                                   "pseudonym": pseudonym(PSEUDONYM_KEY, site, email)}
     assert listed[1]["sender"]["ip_prefix"] == "2001:db8:abcd::/48"
