@@ -36,6 +36,7 @@ from moderation.queue import MODERATE_TASK, enqueue_moderation
 from moderation.services import moderation as moderation_service
 from moderation.services import retention, sweeper
 from moderation.services.access import SYSTEM_RETENTION
+from moderation.services.policies import policy_defaults
 from moderation.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                 batch = moderation_service.moderate_batch(
                     session, comment_id, clf, size=settings.worker_batch,
                     claimer=self.request.id, lease_seconds=settings.worker_claim_seconds,
-                    fatal=(SoftTimeLimitExceeded,))
+                    fatal=(SoftTimeLimitExceeded,), defaults=policy_defaults(settings))
             except SoftTimeLimitExceeded:
                 session.rollback()
                 moderation_service.mark_error(session, comment_id, "moderation timed out")

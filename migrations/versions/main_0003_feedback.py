@@ -1,7 +1,7 @@
 """feedback: labelled suggestions (Perspective suggestscore) for per-site learning
 
 Revision ID: main_0003
-Revises: main_0002
+Revises: settings_0001
 Create Date: 2026-12-01 22:55:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import moderation.store.base
 
 revision: str = 'main_0003'
-down_revision: str | None = 'main_0002'
+down_revision: str | None = 'settings_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -87,8 +87,11 @@ class CommentIn(Strict):
 
     article_id: ShortId
     title: Annotated[RequiredText, StringConstraints(max_length=300)]
-    #: Schema maxLength counts code points, which is never fewer than the NFC count.
-    comment: Annotated[RequiredText, Field(json_schema_extra={"maxLength": DEFAULT_MAX_LENGTH})]
+    #: The limit is the site's policy's ``max_length`` (README, "Site policies"), so the schema
+    #: states none of its own.
+    comment: Annotated[RequiredText, Field(description=(
+        "The comment. At most the site policy's max_length characters after NFC normalisation "
+        f"(default MODERATION_MAX_COMMENT_LENGTH, {DEFAULT_MAX_LENGTH})."))]
     author: Author
     sender: Sender
     article_url: Annotated[Text, StringConstraints(max_length=2000)] | None = None
@@ -98,7 +101,9 @@ class CommentIn(Strict):
     @field_validator("comment")
     @classmethod
     def _within_length(cls, value: str, info: ValidationInfo) -> str:
-        limit = (info.context or {}).get("max_length", DEFAULT_MAX_LENGTH)
+        limit = (info.context or {}).get("max_length")
+        if limit is None:
+            raise RuntimeError("parse_comment() passes the site's length limit")
         count = char_count(value)
         if count > limit:
             raise ValueError(f"has {count} characters; the limit is {limit}")

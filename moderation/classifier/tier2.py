@@ -27,9 +27,11 @@ import numpy as np
 
 from moderation.classifier.artifact import (
     MODELS_DIR,
+    default_path,
     load_classifier,
     parse_thresholds,
     read_artifact,
+    read_metadata,
     write_npz,
 )
 from moderation.classifier.encoder import DIM, SentenceEncoder, encoder_text
@@ -190,6 +192,29 @@ def _whole_comment_spans(text: str, out: ClassifierOutput,
     return ClassifierOutput(scores=out.scores, spans=out.spans + extra)
 
 
+def tier2_path(tier2: str) -> Path | None:
+    """The second-tier artifact a ``MODERATION_TIER2`` value names; None: the fast tier alone."""
+    choice = tier2.strip()
+    if choice.lower() in ("", "off", "0", "false", "no"):
+        return None
+    return default_tier2_path() if choice.lower() == "latest" else Path(choice)
+
+
+def service_thresholds(model_path: str | Path | None, tier2: str) -> tuple[str, dict[str, dict[str, float]]]:
+    """(version, thresholds) of the classifier :func:`load_service_classifier` would return,
+    read from the artifacts' metadata alone (no arrays, no encoder): what a web process
+    needs to show the thresholds the workers apply."""
+    fast = Path(model_path) if model_path is not None else default_path()
+    fast_meta = read_metadata(fast)
+    path = tier2_path(tier2)
+    meta = fast_meta if path is None else read_metadata(path)
+    try:
+        version = str(fast_meta["version"]) if path is None else f"{fast_meta['version']}+{meta['version']}"
+        return version, parse_thresholds(meta)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"corrupt model artifact {path or fast}: {exc}") from exc
+
+
 def load_service_classifier(
     model_path: str | Path | None, tier2: str, threads: int | None = None
 ) -> ToxicityClassifier | CascadeClassifier:
@@ -199,10 +224,9 @@ def load_service_classifier(
     models/TIER2_LATEST names; anything else → a second-tier artifact path.
     """
     fast = load_classifier(model_path)
-    choice = tier2.strip()
-    if choice.lower() in ("", "off", "0", "false", "no"):
+    path = tier2_path(tier2)
+    if path is None:
         return fast
-    path = default_tier2_path() if choice.lower() == "latest" else Path(choice)
     head = load_tier2(path, fast)
     encoder = SentenceEncoder(threads=threads)
     cascade = CascadeClassifier(fast, head, encoder)

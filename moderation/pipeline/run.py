@@ -6,13 +6,13 @@ This is the single entry point used by the Celery worker and by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from moderation.pipeline import structure
 from moderation.pipeline.checks import defamation, pii, spam
-from moderation.pipeline.policy import Policy, decide, thresholds_from_model
+from moderation.pipeline.policy import Policy, PolicyDefaults, judge, resolve_policy
 from moderation.pipeline.types import (
     CATEGORIES,
     CLASSIFIER_CATEGORIES,
@@ -44,15 +44,6 @@ class ClassifierOutputLike(Protocol):
 #: Content checks run in this order after the structural guard.
 CONTENT_CHECKS: tuple[Callable[[str], CheckResult], ...] = (pii.check, spam.check, defamation.check)
 
-CATEGORY_LABELS = {
-    "toxicity": "toxic",
-    "abusive": "abusive or insulting",
-    "obscene": "obscene or indecent",
-    "threat": "threatening",
-    "discriminatory": "discriminatory",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class PipelineResult:
     decision: Decision
@@ -62,29 +53,10 @@ class PipelineResult:
     policy_version: int
 
 
-def default_policy(classifier: ClassifierLike) -> Policy:
-    """The default policy: fallback thresholds overlaid with the model's own."""
-    return Policy().with_thresholds(thresholds_from_model(classifier.thresholds))
-
-
-def _classifier_reasons(
-    scores: Mapping[str, float], spans: Sequence[Span], policy: Policy
-) -> list[Reason]:
-    reasons = []
-    for name in CLASSIFIER_CATEGORIES:
-        if name == "toxicity":
-            continue  # the overall score drives the decision but is not a reason of its own
-        levels = policy.thresholds.get(name)
-        score = scores.get(name, 0.0)
-        if levels is not None and score >= levels.review:
-            reasons.append(
-                Reason(
-                    f"classifier:{name}",
-                    f"The comment looks {CATEGORY_LABELS[name]} (score {score:.2f}).",
-                    spans=tuple(s for s in spans if s.category == name),
-                )
-            )
-    return reasons
+def default_policy(classifier: ClassifierLike, defaults: PolicyDefaults | None = None) -> Policy:
+    """The policy of a site without overrides: the model's thresholds, the settings' defaults."""
+    return resolve_policy({}, version=0, model_thresholds=classifier.thresholds,
+                          defaults=defaults or PolicyDefaults())
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +126,13 @@ def _finish(
 ) -> PipelineResult:
     for name in CLASSIFIER_CATEGORIES:
         scores[name] = float(output.scores.get(name, 0.0))
-    reasons.extend(_classifier_reasons(scores, output.spans, policy))
+    # Rounded first, so the reasons and the decision see the scores the verdict records.
     scores = {name: round(min(1.0, max(0.0, value)), 4) for name, value in scores.items()}
+    decision, all_reasons = judge(scores, reasons, policy, output.spans)
     return PipelineResult(
-        decision=decide(scores, reasons, policy),
+        decision=decision,
         scores=scores,
-        reasons=tuple(reasons),
+        reasons=all_reasons,
         model_version=classifier.version,
         policy_version=policy.version,
     )

@@ -21,7 +21,8 @@ _loaded: dict[str, ToxicityClassifier] = {}
 
 
 def _model_path() -> str | None:
-    return str(load_settings().model_path) or None
+    path = load_settings().model_path
+    return str(path) if path else None
 
 
 def scorer() -> ToxicityClassifier:

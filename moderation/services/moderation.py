@@ -29,16 +29,12 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, insert, or_, select,
 from sqlalchemy.orm import Session
 
 from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, word_check
-from moderation.pipeline.policy import Policy, policy_from_dict
-from moderation.pipeline.run import (
-    ClassifierLike,
-    PipelineInput,
-    PipelineResult,
-    default_policy,
-    moderate_many,
-)
+from moderation.pipeline.policy import Policy, PolicyDefaults
+from moderation.pipeline.run import ClassifierLike, PipelineInput, PipelineResult, moderate_many
 from moderation.pipeline.types import CheckResult
+from moderation.services import policies
 from moderation.services.bans import active_at
+from moderation.settings import load_settings
 from moderation.store import Ban, Comment, SenderDetails, Site, Verdict
 
 log = logging.getLogger(__name__)
@@ -67,9 +63,10 @@ class BatchOutcome:
     released: list[int] = field(default_factory=list)
 
 
-def site_policy(site: Site, classifier: ClassifierLike) -> Policy:
-    return policy_from_dict(site.policy or {}, version=site.policy_version,
-                            base=default_policy(classifier))
+def site_policy(site: Site, classifier: ClassifierLike, defaults: PolicyDefaults) -> Policy:
+    """The site's policy as the worker applies it: the one resolver, with the loaded
+    classifier's thresholds (the admin API shows the same, read from the artifact)."""
+    return policies.site_policy(site, classifier.thresholds, defaults)
 
 
 def site_checks(
@@ -145,13 +142,14 @@ def claim_batch(
 
 
 def _pipeline_inputs(
-    session: Session, rows: Sequence[Row[Any]], classifier: ClassifierLike, now: datetime
+    session: Session, rows: Sequence[Row[Any]], classifier: ClassifierLike, now: datetime,
+    defaults: PolicyDefaults,
 ) -> list[PipelineInput]:
     """Sites, sender details and bans for the claimed comments, in two bulk queries."""
     ids = [row.id for row in rows]
     site_ids = sorted({row.site_id for row in rows})
     details: dict[int, tuple[str | None, str | None]] = {}
-    policies: dict[int, Policy] = {}
+    site_policies: dict[int, Policy] = {}
     for comment_id, ip, email, site in session.execute(
         select(Comment.id, SenderDetails.ip, SenderDetails.email, Site)
         .join(Site, Site.id == Comment.site_id)
@@ -159,8 +157,8 @@ def _pipeline_inputs(
         .where(Comment.id.in_(ids))
     ):
         details[comment_id] = (ip, email)
-        if site.id not in policies:
-            policies[site.id] = site_policy(site, classifier)
+        if site.id not in site_policies:
+            site_policies[site.id] = site_policy(site, classifier, defaults)
     bans: dict[int, list[BanRule]] = defaultdict(list)
     for site_id, kind, value in session.execute(
         select(Ban.site_id, Ban.kind, Ban.value).where(Ban.site_id.in_(site_ids), active_at(now))
@@ -169,7 +167,7 @@ def _pipeline_inputs(
     inputs = []
     for row in rows:
         ip, email = details.get(row.id, (None, None))
-        policy = policies[row.site_id]
+        policy = site_policies[row.site_id]
         facts = SenderFacts(pseudonym=row.sender_pseudonym, ip=ip, email=email)
         inputs.append(PipelineInput(row.text, row.title, policy,
                                     site_checks(facts, policy, bans[row.site_id])))
@@ -209,9 +207,13 @@ def moderate_batch(
     claimer: str | None = None,
     lease_seconds: float = 10.0,
     fatal: tuple[type[BaseException], ...] = (),
+    defaults: PolicyDefaults | None = None,
 ) -> BatchOutcome:
     """Moderate ``comment_id`` and up to ``size - 1`` other pending comments (only when
     ``comment_id`` itself is still there to moderate: see :func:`claim_batch`).
+
+    ``defaults``: what the settings contribute to every site's policy (the length limit);
+    None reads them from the environment, as the web process does.
 
     Raises the task's own comment's pipeline error (after committing the others'
     verdicts) so the task can retry or mark it; ``fatal`` exceptions (a time limit)
@@ -224,7 +226,9 @@ def moderate_batch(
     if not rows:
         session.rollback()
         return BatchOutcome(Outcome(comment_id, None))
-    inputs = _pipeline_inputs(session, rows, classifier, now)
+    if defaults is None:
+        defaults = policies.policy_defaults(load_settings())
+    inputs = _pipeline_inputs(session, rows, classifier, now, defaults)
     # The lease is durable; no transaction (and on SQLite no lock) is held while the
     # pipeline runs.
     session.commit()
@@ -287,9 +291,12 @@ def _write_verdicts(session: Session, done: dict[int, PipelineResult]) -> dict[i
     return {comment_id: verdict_id for verdict_id, comment_id in inserted}
 
 
-def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLike) -> Outcome:
+def moderate_comment(
+    session: Session, comment_id: int, classifier: ClassifierLike,
+    defaults: PolicyDefaults | None = None,
+) -> Outcome:
     """Moderate one comment on its own (a batch of one)."""
-    return moderate_batch(session, comment_id, classifier).own
+    return moderate_batch(session, comment_id, classifier, defaults=defaults).own
 
 
 def mark_error(session: Session, comment_id: int, reason: str) -> bool:
