@@ -74,14 +74,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response:
-        # 413 as the OpenAPI document says, in the one error shape (code too_large, with
-        # the limit in details) so clients that read details keep working.
+        # 413 as the OpenAPI document says (code too_large, the limit in details). Raised
+        # again as a DomainError so a blueprint with its own error shape (the
+        # Perspective-compatible API) answers in it; everywhere else it is the one shape.
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        return error_response(TooLarge(
+        too_large = TooLarge(
             "The request body is too large.",
             details=[{"field": "body", "code": "too_large",
                       "message": f"The request body exceeds {limit} bytes."}],
-        ))
+        )
+        return app.make_response(app.handle_user_exception(too_large))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

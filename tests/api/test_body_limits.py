@@ -44,7 +44,7 @@ def test_every_operation_with_a_body_advertises_413_and_only_those(app: Flask) -
         assert documented == ("requestBody" in operation), (method, path)
         if documented:
             schema = operation["responses"]["413"]["content"]["application/json"]["schema"]
-            assert schema == {"$ref": "#/components/schemas/Error"}
+            assert schema["$ref"].startswith("#/components/schemas/")
 
 
 def test_every_operation_with_a_body_answers_413_too_large(app: Flask, client: FlaskClient) -> None:
@@ -57,11 +57,15 @@ def test_every_operation_with_a_body_answers_413_too_large(app: Flask, client: F
         response = client.open(_concrete(path), method=method, data=oversized,
                                content_type="application/json")
         assert response.status_code == 413, (method, path, response.get_data(as_text=True))
+        schema = operation["responses"]["413"]["content"]["application/json"]["schema"]["$ref"]
         error = response.get_json()["error"]
-        assert error["code"] == "too_large"
-        assert error["details"] == [{"field": "body", "code": "too_large",
-                                     "message": f"The request body exceeds {limit} bytes."}]
-        assert "request_id" in response.get_json()
+        if schema.endswith("/Error"):  # the one error shape
+            assert error["code"] == "too_large"
+            assert error["details"] == [{"field": "body", "code": "too_large",
+                                         "message": f"The request body exceeds {limit} bytes."}]
+            assert "request_id" in response.get_json()
+        else:  # an API that keeps another service's shape (Perspective's, Google's errors)
+            assert error["code"] == 413, (method, path, error)
         tried += 1
     assert tried >= 5
 
