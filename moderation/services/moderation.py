@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from moderation.classifier.language_model import load_latin_model
 from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, word_check
 from moderation.pipeline.policy import Policy, PolicyDefaults
 from moderation.pipeline.run import ClassifierLike, PipelineInput, PipelineResult, moderate_many
@@ -181,7 +182,7 @@ def _run_pipeline(
     """One classifier call for the batch; if anything in it fails, one comment at a time,
     so a poison comment fails alone."""
     try:
-        return list(moderate_many(inputs, classifier=classifier))
+        return list(moderate_many(inputs, classifier=classifier, language_model=load_latin_model()))
     except fatal:
         raise
     except Exception:
@@ -190,7 +191,8 @@ def _run_pipeline(
     results: list[PipelineResult | Exception] = []
     for item in inputs:
         try:
-            results.append(moderate_many([item], classifier=classifier)[0])
+            results.append(moderate_many([item], classifier=classifier,
+                                         language_model=load_latin_model())[0])
         except fatal:
             raise
         except Exception as exc:
@@ -277,7 +279,8 @@ def _write_verdicts(session: Session, done: dict[int, PipelineResult]) -> dict[i
     session.execute(update(Comment), [
         {"id": i, "status": done[i].decision, "toxicity": done[i].scores["toxicity"],
          "moderated_at": now, "updated_at": now, "scores": done[i].scores,
-         "reason_codes": reason_codes(done[i]), "claimed_until": None, "claimed_by": None}
+         "reason_codes": reason_codes(done[i]), "claimed_until": None, "claimed_by": None,
+         "language": done[i].language.language}
         for i in pending
     ])
     inserted = session.execute(
@@ -285,7 +288,7 @@ def _write_verdicts(session: Session, done: dict[int, PipelineResult]) -> dict[i
         [{"comment_id": i, "decision": done[i].decision, "scores": done[i].scores,
           "reasons": [reason.as_dict() for reason in done[i].reasons],
           "model_version": done[i].model_version, "policy_version": done[i].policy_version,
-          "created_at": now}
+          "language": done[i].language.as_dict(), "created_at": now}
          for i in pending],
     )
     return {comment_id: verdict_id for verdict_id, comment_id in inserted}

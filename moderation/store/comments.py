@@ -27,6 +27,7 @@ class Comment(Base):
         Index("ix_comments_site_toxicity_id", "site_id", "toxicity", "id"),
         Index("ix_comments_site_article_id", "site_id", "article_id", "id"),
         Index("ix_comments_pseudonym_id", "sender_pseudonym", "id"),
+        Index("ix_comments_site_language_id", "site_id", "language", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +55,8 @@ class Comment(Base):
     #: as `` code1 code2 `` (space-delimited, space-padded) for exact LIKE filtering.
     scores: Mapped[dict[str, Any] | None]
     reason_codes: Mapped[str | None] = mapped_column(Text)
+    #: Denormalised from the latest verdict: the main language code (``en``, ``kn``, ``hi-Latn``)
+    language: Mapped[str | None] = mapped_column(String(16))
     #: Denormalised from the latest moderator decision (the history is in ``decisions``).
     last_decision: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None]
@@ -102,6 +105,8 @@ class Verdict(Base):
     reasons: Mapped[list[Any]]
     model_version: Mapped[str] = mapped_column(String(100))
     policy_version: Mapped[int]
+    #: ``{"code", "script", "share", "others"}``: the language identified (None before it was)
+    language: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

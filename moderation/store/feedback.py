@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.store.base import Base, utcnow
@@ -23,7 +23,7 @@ class Feedback(Base):
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
     attribute: Mapped[str] = mapped_column(String(64))
-    score: Mapped[float]
+    score: Mapped[float] = mapped_column(Float)
     community_id: Mapped[str | None] = mapped_column(String(1000))
     client_token: Mapped[str | None] = mapped_column(String(1000))
     actor: Mapped[str] = mapped_column(String(100))  # the actor's stable id
