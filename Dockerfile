@@ -1,6 +1,7 @@
 # Slim, non-root image for the web server, the Celery worker and beat.
 # web:    docker run IMAGE            (gunicorn on :8000)
-# worker: docker run IMAGE celery -A workers.worker worker --pool prefork --concurrency 2
+# worker: docker run IMAGE celery -A workers.worker worker -I moderation.worker_metrics --pool prefork --concurrency 2
+# The HEALTHCHECK below is the web server's; give other processes their own or disable it.
 FROM python:3.11-slim
 
 # The image is for deployments: it refuses to start on development defaults (secrets,
@@ -27,7 +28,10 @@ COPY models ./models
 COPY migrations ./migrations
 COPY alembic.ini pyproject.toml ./
 
-RUN useradd --create-home --uid 10001 moderation && mkdir -p /app/var && chown moderation /app/var
+# var/exports exists in the image owned by the service user, so a named volume mounted
+# there (docker-compose.yml) starts out writable by it.
+RUN useradd --create-home --uid 10001 moderation && mkdir -p /app/var/exports \
+    && chown -R moderation /app/var && chmod 700 /app/var /app/var/exports
 USER moderation
 
 EXPOSE 8000

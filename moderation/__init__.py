@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation.settings import Settings, load_settings
 
@@ -37,4 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     guards.init_app(app)
     init_api(app)
     celery_init_app(app)
+    if settings.proxy_hops:
+        # Trust exactly this many proxies' X-Forwarded-For/-Proto/-Host (README, "Deployment"):
+        # request.remote_addr, and so each comment's submitted_from, is then the client's address.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app

@@ -114,6 +114,27 @@ class Settings(BaseSettings):
     ban_min_prefix_ipv4: int = Field(default=16, ge=0, le=32)
     ban_min_prefix_ipv6: int = Field(default=32, ge=0, le=128)
 
+    # -- Deployment and operations (README, "Deployment" and "Operations") --------------
+    #: Intake's time budget (seconds) for one rate-limit check in Redis. Past it (or with
+    #: Redis down) the request is let through, so a hung Redis can't hang intake.
+    ratelimit_budget_seconds: float = Field(default=0.15, gt=0, le=5)
+    #: Intake's time budget (seconds) for handing a comment to the broker. Past it the
+    #: comment stays pending (already committed) and the sweeper enqueues it later.
+    enqueue_budget_seconds: float = Field(default=0.2, gt=0, le=10)
+    #: After Redis misses a budget, each process skips that call (rate limit or enqueue)
+    #: for this many seconds instead of waiting again on every request; 0 never skips.
+    redis_cooldown_seconds: float = Field(default=1.0, ge=0, le=300)
+    #: Reverse proxies in front of the web server that append to X-Forwarded-For and set
+    #: X-Forwarded-Proto/-Host. 0 (the default) trusts none of those headers: set it to the
+    #: exact number of proxies, or clients can forge the address recorded as submitted_from.
+    proxy_hops: int = Field(default=0, ge=0, le=10)
+    #: When set, GET /metrics (and a worker's metrics port) require ``Authorization: Bearer
+    #: <token>``; empty leaves them open, for a network only Prometheus can reach.
+    metrics_token: str = ""
+    #: A Celery worker started with ``-I moderation.worker_metrics`` serves its metrics here (0: off).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+
     #: --- the audit chain (README, "Lawful requests and retention") ---
     #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.
     audit_key: str = Field(default="", repr=False)

@@ -1,19 +1,24 @@
-"""``GET /metrics`` and the request instrumentation that feeds it."""
+"""``GET /metrics`` and the request instrumentation that feeds it.
+
+Open by default, for a network only Prometheus reaches; with
+``MODERATION_METRICS_TOKEN`` set it answers 401 unless the scrape sends
+``Authorization: Bearer <token>`` (Prometheus: ``authorization: {credentials: ...}``).
+"""
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
-from prometheus_client.registry import REGISTRY, Collector
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from moderation.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from moderation.api.openapi import error_responses
+from moderation.domain.errors import Unauthorized
+from moderation.metrics import HTTP_LATENCY, HTTP_REQUESTS, bearer_matches, metrics_registry
 from moderation.store import Comment
 
 bp = Blueprint("metrics", __name__)
@@ -46,13 +51,11 @@ class PendingCollector(Collector):
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    registry: CollectorRegistry
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    output = generate_latest(registry)
+    token = _app().extensions["settings"].metrics_token
+    if token and not bearer_matches(request.headers.get("Authorization"), token):
+        raise Unauthorized("GET /metrics needs the metrics token (MODERATION_METRICS_TOKEN).",
+                           headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    output = generate_latest(metrics_registry())
     pending = CollectorRegistry()
     pending.register(PendingCollector(_app()))
     output += generate_latest(pending)
@@ -85,8 +88,11 @@ def init_app(app: Flask) -> None:
 OPENAPI_PATHS = {
     "/metrics": {"get": {
         "summary": "Prometheus metrics (text exposition format)",
-        "security": [],
+        "description": "Unauthenticated unless MODERATION_METRICS_TOKEN is set; then the scrape "
+                       "sends that token as a bearer token (not an API key).",
+        "security": [{}, {"metrics_token": []}],
         "responses": {"200": {"description": "Metrics",
-                              "content": {"text/plain": {"schema": {"type": "string"}}}}},
+                              "content": {"text/plain": {"schema": {"type": "string"}}}},
+                      **error_responses(401)},
     }},
 }

@@ -74,7 +74,7 @@ _ERROR_TEXT = {
     "404": "Not found, or outside the key's site",
     "405": "Method not allowed",
     "409": "Conflict with the current state",
-    "413": "Body too large",
+    "413": "Body larger than MODERATION_MAX_BODY_BYTES (code too_large)",
     "415": "Unsupported media type",
     "422": "Validation failed; see error.details",
     "429": "Rate limited; see Retry-After",
@@ -126,10 +126,14 @@ def _collect(app: Flask) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def build_spec(app: Flask) -> dict[str, Any]:
     paths, schemas = _collect(app)
-    # The request-wide guards (moderation/api/guards.py) may answer 422 on any operation.
+    # The request-wide guards (moderation/api/guards.py) may answer 422 on any operation,
+    # and any operation that takes a body answers 413 past MODERATION_MAX_BODY_BYTES.
     for operations in paths.values():
         for operation in operations.values():
-            operation.setdefault("responses", {}).setdefault("422", error_responses(422)["422"])
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("422", error_responses(422)["422"])
+            if "requestBody" in operation:
+                responses.setdefault("413", error_responses(413)["413"])
     return {
         "openapi": "3.1.0",
         "info": {
@@ -142,7 +146,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "metrics_token": {"type": "http", "scheme": "bearer",
+                                  "description": "MODERATION_METRICS_TOKEN, when set"},
+            },
             "schemas": schemas,
         },
     }

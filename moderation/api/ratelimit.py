@@ -3,8 +3,10 @@
 Counters live in Redis, so a limit holds across every web process. Limits come
 from the site's policy (``rate_limits.per_key``, ``rate_limits.per_sender_ip``,
 e.g. ``"100/minute"`` or ``"10/second;500/hour"``), else these defaults. An
-exceeded limit answers ``429`` with ``Retry-After``. If Redis is unreachable the
-request is let through (and logged): rate limiting must not take intake down.
+exceeded limit answers ``429`` with ``Retry-After``. If Redis is unreachable, or
+doesn't answer within ``MODERATION_RATELIMIT_BUDGET_SECONDS`` (a hung server), the
+request is let through (and logged): rate limiting must not take intake down. After
+such a miss the process skips the check for ``MODERATION_REDIS_COOLDOWN_SECONDS``.
 
 Keys are namespaced by a hash of the database URL, so deployments (or test
 databases) sharing one Redis never share counters.
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
+from moderation.cooldown import Cooldown
 from moderation.errors import ApiError
 from moderation.store import ApiKey, Site
 
@@ -51,10 +56,16 @@ return {0, 0}
 def init_app(app: Flask) -> None:
     settings = app.extensions["settings"]
     prefix = "ratelimit:" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+    budget = settings.ratelimit_budget_seconds
+    # One round trip per check, each socket operation bounded by the budget, no retries:
+    # a frozen Redis accepts the connection but never answers, so only timeouts help.
     limiter = Limiter(key_func=lambda: "global", app=app, storage_uri=settings.redis_url,
                       strategy="fixed-window", default_limits=[], headers_enabled=False,
-                      storage_options={"socket_connect_timeout": 1, "socket_timeout": 1})
+                      storage_options=cast(dict[str, str | int], {
+                          "socket_connect_timeout": budget, "socket_timeout": budget,
+                          "retry": Retry(NoBackoff(), 0)}))  # typed str | int, passed to redis-py
     app.extensions["rate_limits"] = (limiter, prefix)
+    app.extensions["rate_limits_cooldown"] = Cooldown(settings.redis_cooldown_seconds)
 
 
 def _hit_all_script() -> Any:
@@ -69,6 +80,9 @@ def _hit_all_script() -> Any:
 
 def _enforce(*limits: tuple[str, str, str]) -> None:
     """Count one request against each ``(limits, scope, identifier)``, all in one round trip."""
+    cooldown: Cooldown = current_app.extensions["rate_limits_cooldown"]
+    if cooldown.active:  # Redis missed its budget moments ago: don't wait on it again yet
+        return
     limiter, prefix = current_app.extensions["rate_limits"]
     items: list[RateLimitItem] = []
     keys: list[str] = []
@@ -80,8 +94,9 @@ def _enforce(*limits: tuple[str, str, str]) -> None:
             args += [item.get_expiry(), item.amount]
     try:
         exceeded, ttl = _hit_all_script()(keys=keys, args=args)
-    except Exception as exc:  # Redis down: fail open rather than refuse every request
-        log.warning("rate limiting skipped, storage unavailable: %s", exc)
+    except Exception as exc:  # Redis down or hung: fail open rather than refuse or hold requests
+        cooldown.trip()
+        log.warning("rate limiting skipped for %.1f s, storage unavailable: %s", cooldown.seconds, exc)
         return
     if exceeded:
         item = items[int(exceeded) - 1]

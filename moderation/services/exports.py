@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.domain.errors import DomainError
 from moderation.services.access import Actor, Conflict, Corrupted, NotFound, Refused, in_id_range
 from moderation.services.disclosure import visible_request
 from moderation.services.scopes import Scope, out_of_scope_ids, out_of_scope_warning
@@ -36,6 +38,15 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1 << 16
 
 Progress = Callable[[int], None]
+
+log = logging.getLogger(__name__)
+
+
+class ExportMissing(DomainError):
+    """The export's file isn't in the export folder (lost, or on another host): not tampered with."""
+
+    status = 500
+    code = "export_missing"
 
 
 def neutralise(value: Any) -> str:
@@ -224,7 +235,18 @@ def open_download(session: Session, export_id: int, actor: Actor, export_dir: Pa
     if export.status != "ready":
         raise Refused("This export awaits approval by a second compliance key.")
     path = Path(export_dir) / export.file_name
-    if not path.is_file() or file_digest(path) != export.sha256:
+    if not path.is_file():
+        # Lost, not altered: typically an export folder that isn't shared by every web host
+        # (or a container recreated without a volume). Say so, rather than "corrupted".
+        log.error("export %s: file %s is missing; MODERATION_EXPORT_DIR must be shared by every "
+                  "web host and persist across restarts", export.id, path)
+        audit.record(session, actor=actor, action="compliance.export.file_missing",
+                     target_type="export", target_id=export.id, site_id=export.site_id,
+                     request_id=request_id)
+        session.commit()
+        raise ExportMissing("The export's file is missing from this server's export folder; it was "
+                            "not served. Create the export again, or fix the shared export folder.")
+    if file_digest(path) != export.sha256:
         audit.record(session, actor=actor, action="compliance.export.digest_mismatch",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      request_id=request_id)

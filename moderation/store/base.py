@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import random
 import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -59,6 +63,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: The database holds sender names, e-mail and IP addresses: owner-only, whatever the umask.
+SQLITE_FILE_MODE = 0o600
+
+
+def private_sqlite_file(path: str) -> None:
+    """Create the SQLite file (and its folder) readable by its owner only.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the main file's permissions, so creating
+    the main file 0600 before SQLite opens it covers all three. Files an older version
+    created world-readable are tightened (with a warning) when they can be.
+    """
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, SQLITE_FILE_MODE))  # an empty file is a valid db
+    for candidate in (path, path + "-wal", path + "-shm"):
+        try:
+            mode = os.stat(candidate).st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(candidate, SQLITE_FILE_MODE)
+                log.warning("tightened %s from %o to %o: it holds sender details",
+                            candidate, mode, SQLITE_FILE_MODE)
+        except FileNotFoundError:
+            continue
+        except PermissionError as exc:
+            log.warning("can't restrict %s to its owner: %s", candidate, exc)
+
+
 def make_engine(url: str, *, for_worker: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL mode and a busy timeout so web and worker share it.
 
@@ -69,13 +101,9 @@ def make_engine(url: str, *, for_worker: bool = False) -> Engine:
     connection should outlive its use.
     """
     if url.startswith("sqlite"):
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            import os
-
-            path = url.removeprefix("sqlite:///")
-            directory = os.path.dirname(path)
-            if directory:
-                os.makedirs(directory, exist_ok=True)
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            private_sqlite_file(path)
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_LOCK_TIMEOUT, "check_same_thread": False},

@@ -256,3 +256,22 @@ def test_a_tampered_export_file_is_not_served(app: Flask, client: FlaskClient) -
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "export_corrupted"
     assert "compliance.export.digest_mismatch" in audit_actions(app)
+
+
+def test_a_missing_export_file_says_missing_not_corrupted(app: Flask, client: FlaskClient) -> None:
+    """A recreated container or another web host's folder loses the file; that isn't tampering."""
+    app.extensions["settings"].two_person_rule = False
+    site = make_site(app)
+    seed_comment(app, site)
+    officer = make_key(app, "compliance")
+    export = export_case(client, officer, open_case(client, officer, {"site": site})["id"])
+    (path,) = Path(app.extensions["settings"].export_dir).iterdir()
+    path.unlink()
+    response = _download(client, officer, export["id"])
+    assert response.status_code == 500
+    error = response.get_json()["error"]
+    assert error["code"] == "export_missing"
+    assert "missing" in error["message"] and "corrupt" not in error["message"].lower()
+    actions = audit_actions(app)
+    assert "compliance.export.file_missing" in actions
+    assert "compliance.export.digest_mismatch" not in actions
