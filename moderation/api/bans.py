@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from moderation.api.auth import current_actor, require_role
 from moderation.api.context import db_session, request_id, settings
-from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
-from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
+from moderation.api.operations import ID_SCHEMA, Out, Query, documented, respond
+from moderation.api.params import MAX_INT, QueryParams
 from moderation.api.schemas import DATE_WINDOW_MESSAGE, date_in_window, errors_to_details, parse_json_body
-from moderation.api.scope import in_range, may_see_site, site_filter, visible_site
-from moderation.errors import not_found, validation_error
+from moderation.api.scope import site_filter, visible_site
+from moderation.errors import validation_error
 from moderation.services import bans as service
 from moderation.store import Ban
 
@@ -32,6 +32,31 @@ class BanIn(BaseModel):
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
     #: Ban an IP network wider than MODERATION_BAN_MIN_PREFIX_IPV4 / _IPV6 anyway.
     force: bool = False
+
+
+class BanOut(Out):
+    id: int
+    site_id: int
+    kind: Literal["pseudonym", "ip", "email"]
+    #: what the ban matches, as a moderator may see it (an email masked, one IP address with
+    #: its host part hidden, a network as written)
+    value: str
+    #: how many IP addresses an IP ban covers (None for other kinds)
+    addresses: int | None
+    reason: str
+    created_by: str
+    created_by_id: str | None
+    created_at: str
+    expires_at: str | None
+    lifted_at: str | None
+
+
+class BanListOut(Out):
+    items: list[BanOut]
+
+
+def _out(ban: Ban) -> BanOut:
+    return BanOut.model_validate(service.ban_record(ban))
 
 
 def _expiry(payload: BanIn) -> datetime | None:
@@ -55,8 +80,10 @@ def _expiry(payload: BanIn) -> datetime | None:
 
 
 @bp.post("/bans")
+@documented("Ban a sender by pseudonym, IP/CIDR or email on a site (role: moderator)", body=BanIn,
+            response=BanOut, status=201, description="The ban", errors=(404, 413, 422))
 @require_role("moderator")
-def create_ban() -> tuple[dict[str, Any], int]:
+def create_ban() -> Response:
     try:
         payload = BanIn.model_validate(parse_json_body(request.get_data()))
     except ValidationError as exc:
@@ -72,58 +99,29 @@ def create_ban() -> tuple[dict[str, Any], int]:
     except service.InvalidBan as exc:
         raise validation_error([{"field": exc.field, "code": exc.code,
                                  "message": f"Value {exc}"}]) from None
-    return service.ban_record(ban), 201
+    return respond(_out(ban), 201)
 
 
 @bp.get("/bans")
+@documented("List bans, active ones by default (roles: moderator, admin)", response=BanListOut,
+            description="Bans", errors=(404, 422),
+            query=(Query("site_id", ID_SCHEMA), Query("active", {"type": "boolean"})))
 @require_role("moderator", "admin")
-def list_bans() -> dict[str, Any]:
+def list_bans() -> Response:
     params = QueryParams(("site_id", "active"))
     site_id = params.integer("site_id")
     active = params.boolean("active", True)
     params.done()
     bans = service.list_bans(db_session(), site_ids=site_filter(site_id), active_only=active)
-    return {"items": [service.ban_record(ban) for ban in bans]}
+    return respond(BanListOut(items=[_out(ban) for ban in bans]))
 
 
 @bp.delete("/bans/<int:ban_id>")
+@documented("Lift a ban (role: moderator)", response=BanOut, description="The lifted ban",
+            errors=(404,))
 @require_role("moderator")
-def lift_ban(ban_id: int) -> dict[str, Any]:
+def lift_ban(ban_id: int) -> Response:
     session = db_session()
-    ban = session.get(Ban, ban_id) if in_range(ban_id) else None
-    if ban is None or not may_see_site(ban.site_id):
-        raise not_found("ban")
+    ban = service.visible_ban(session, ban_id, current_actor())
     ban = service.lift_ban(session, ban, actor=current_actor(), request_id=request_id())
-    return service.ban_record(ban)
-
-
-OPENAPI_MODELS = (BanIn,)
-_BAN = {"type": "object"}
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {
-    "/v1/bans": {
-        "post": {
-            "summary": "Ban a sender by pseudonym, IP/CIDR or email on a site (role: moderator)",
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema_ref(BanIn)}}},
-            "responses": {"201": json_response("The ban", _BAN),
-                          **error_responses(*AUTHENTICATED_ERRORS, 404, 413, 422)},
-        },
-        "get": {
-            "summary": "List bans, active ones by default (roles: moderator, admin)",
-            "parameters": [
-                {"name": "site_id", "in": "query", "required": False,
-                 "schema": ID_SCHEMA},
-                {"name": "active", "in": "query", "required": False, "schema": {"type": "boolean"}},
-            ],
-            "responses": {"200": json_response("Bans", {"type": "object"}),
-                          **error_responses(*AUTHENTICATED_ERRORS, 404, 422)},
-        },
-    },
-    "/v1/bans/{ban_id}": {"delete": {
-        "summary": "Lift a ban (role: moderator)",
-        "parameters": [{"name": "ban_id", "in": "path", "required": True,
-                        "schema": ID_SCHEMA}],
-        "responses": {"200": json_response("The lifted ban", _BAN),
-                      **error_responses(*AUTHENTICATED_ERRORS, 404)},
-    }},
-}
+    return respond(_out(ban))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.domain.actors import Actor
+from moderation.domain.errors import NotFound
 from moderation.senders import mask_email, normalise_email
 from moderation.store import Ban
 
@@ -145,6 +146,14 @@ def list_bans(session: Session, *, site_ids: Sequence[int] | None, active_only: 
     if active_only:
         query = query.where(active_at(datetime.now(UTC)))
     return list(session.scalars(query))
+
+
+def visible_ban(session: Session, ban_id: int, actor: Actor) -> Ban:
+    """The ban if it exists on one of the actor's sites; :class:`NotFound` otherwise."""
+    ban = session.get(Ban, ban_id) if 0 < ban_id <= 2**31 - 1 else None
+    if ban is None or not actor.may_see(ban.site_id):
+        raise NotFound.of("ban")
+    return ban
 
 
 def lift_ban(session: Session, ban: Ban, *, actor: Actor, request_id: str | None) -> Ban:
