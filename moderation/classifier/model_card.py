@@ -503,13 +503,3 @@ def write_tier2_card(report: dict[str, Any], path: Path) -> None:
         "",
     ]
     path.write_text("\n".join(L))
-
-
-def tier2_card_from_artifact(artifact: Path, out: Path) -> None:
-    """Re-render MODEL_CARD_TIER2.md from a second-tier artifact (its metadata keeps the
-    training report), e.g. after editing the generator."""
-    from moderation.classifier.artifact import read_metadata
-
-    meta = read_metadata(artifact)
-    art = {"path": str(artifact), "bytes": artifact.stat().st_size, "version": meta["version"]}
-    write_tier2_card(dict(meta["report"], artifact=art, meta=meta), out)
