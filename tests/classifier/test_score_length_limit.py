@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from moderation.cli import build_cli
 
-TEXT = "thanks for the article, it was a good read"  # 42 characters
+TEXT = "thanks for the article it was a good read"  # 41 characters
 
 
 def _reason_codes(tmp_path: Path, artifact: Path) -> list[str]:
