@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     disclosure_default_due_hours: int = Field(default=72, ge=1)
     #: Open cases due within this many hours are listed as due soon.
     disclosure_due_soon_hours: int = Field(default=24, ge=1)
+    #: IP bans on networks with a shorter prefix than these are refused unless the
+    #: request says "force": true (README, "Bans"): a /8 bans 16.7 million addresses.
+    ban_min_prefix_ipv4: int = Field(default=16, ge=0, le=32)
+    ban_min_prefix_ipv6: int = Field(default=32, ge=0, le=128)
 
     #: --- the audit chain (README, "Lawful requests and retention") ---
     #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.

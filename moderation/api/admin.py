@@ -251,6 +251,12 @@ def list_keys() -> Response:
 @require_role("admin")
 def create_key() -> Response:
     payload = _body(KeyIn)
+    if payload.role == "site" and payload.site_id is None:
+        raise validation_error([{"field": "site_id", "code": "missing",
+                                 "message": "A site key needs the site_id of the site it submits for."}])
+    if payload.role == "admin" and payload.site_id is not None:
+        raise validation_error([{"field": "site_id", "code": "not_allowed",
+                                 "message": "Admin keys are not bound to a site; omit site_id."}])
     site = _site(payload.site_id) if payload.site_id is not None else None
     try:
         key, token = api_keys.create_key(db_session(), role=payload.role, site=site, name=payload.name,

@@ -52,6 +52,8 @@ class DecisionOut(Out):
     moderator_id: str | None
     override: bool
     decided_at: str | None
+    #: the comment revision decided on (edits add revisions)
+    revision: int
 
 
 class ErrorItemOut(Out):

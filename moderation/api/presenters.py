@@ -6,10 +6,13 @@ or /48 (IPv6) prefix, ``r***@example.com`` and the stable pseudonym.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moderation.senders import mask_email, mask_ip
 from moderation.store import Comment, Decision, Verdict
+
+if TYPE_CHECKING:
+    from moderation.services.revisions import Revision
 
 
 def iso(value: Any) -> str | None:
@@ -29,7 +32,57 @@ def verdict_body(verdict: Verdict) -> dict[str, Any]:
         "spans": sorted(spans, key=lambda s: (s["start"], s["end"])),
         "model_version": verdict.model_version,
         "policy_version": verdict.policy_version,
+        "language": verdict.language,
         "decided_at": verdict.created_at.isoformat(),
+        "revision": verdict.revision,
+    }
+
+
+def decided_by(comment: Comment) -> str | None:
+    """Who set the current revision's status: ``moderator`` (a decision), ``system`` (a
+    verdict) or None (not moderated yet)."""
+    if comment.last_decision is not None:
+        return "moderator"
+    if comment.moderated_at is not None:
+        return "system"
+    return None
+
+
+def change_fields(comment: Comment) -> dict[str, Any]:
+    """What every comment answer carries so a site can keep its copy in step."""
+    return {
+        "revision": comment.revision,
+        "decided_by": decided_by(comment),
+        "updated_at": iso(comment.updated_at),
+        "withdrawn_at": iso(comment.withdrawn_at),
+    }
+
+
+def site_comment(comment: Comment) -> dict[str, Any]:
+    """A change-feed item: the state a site needs to publish or unpublish a comment."""
+    return {
+        "id": comment.id,
+        "external_id": comment.external_id,
+        "article_id": comment.article_id,
+        "status": comment.status,
+        **change_fields(comment),
+        "created_at": iso(comment.created_at),
+        "moderated_at": iso(comment.moderated_at),
+        "decided_at": iso(comment.decided_at),
+        "links": {"self": f"/v1/comments/{comment.id}"},
+    }
+
+
+def revision_body(revision: Revision) -> dict[str, Any]:
+    """One revision as moderators see it, with the verdicts and decisions on it."""
+    return {
+        "revision": revision.number,
+        "title": revision.title,
+        "text": revision.text,
+        "submitted_at": iso(revision.submitted_at),
+        "superseded_at": iso(revision.superseded_at),
+        "verdicts": [verdict_body(v) for v in revision.verdicts],
+        "decisions": [decision_body(d) for d in revision.decisions],
     }
 
 
@@ -44,8 +97,10 @@ def moderator_comment(comment: Comment, ip: str | None, email: str | None,
         "text": comment.text,
         "status": comment.status,
         "toxicity": comment.toxicity,
+        "language": comment.language,
         "created_at": iso(comment.created_at),
         "moderated_at": iso(comment.moderated_at),
+        **change_fields(comment),
         "sender": masked_sender(comment.sender_pseudonym, ip, email),
         "verdict": verdict_body(verdict) if verdict is not None else None,
         "moderator_decision": (
@@ -67,4 +122,5 @@ def decision_body(decision: Decision) -> dict[str, Any]:
         "moderator_id": decision.actor_id,
         "override": decision.override,
         "decided_at": iso(decision.created_at),
+        "revision": decision.revision,
     }

@@ -1,4 +1,7 @@
-"""``GET /v1/comments`` (the moderators' list) and ``GET /v1/queue`` (the review queue)."""
+"""``GET /v1/comments`` (the moderators' list) and ``GET /v1/queue`` (the review queue).
+
+A site key's ``GET /v1/comments`` is its change feed (``comments.site_changes``).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from moderation.api.auth import require_role
-from moderation.api.comment_models import CommentPageOut, ModeratorCommentOut
+from moderation.api import comments
+from moderation.api.auth import current_key, require_role
+from moderation.api.comment_models import CommentListOut, CommentPageOut, ModeratorCommentOut, SiteFeedOut
 from moderation.api.context import db_session, settings
 from moderation.api.operations import ID_SCHEMA, Query, documented, respond
 from moderation.api.params import QueryParams
@@ -84,11 +88,14 @@ def _min_score(params: QueryParams) -> float | Level | None:
 
 @bp.get("/comments")
 @documented(
-    "List comments with their current verdict (roles: moderator, admin)",
-    response=CommentPageOut, description="A page of comments", errors=(404, 422),
+    "List comments with their current verdict (roles: moderator, admin); for a site key, its own "
+    "comments in change order (the change feed: updated_after, cursor, limit)",
+    response=CommentListOut, description="A page of comments (a site key: a page of its change feed)",
+    errors=(404, 422),
     query=(
         Query("status", {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
-              "Current status; repeat it (or separate with commas) for any of several"),
+              "Current status; repeat it (or separate with commas) for any of several "
+              "(withdrawn comments are listed only when asked for)"),
         Query("decision", {"type": "string", "enum": ["approved", "rejected", "none"]},
               "Latest moderator decision; none = not decided by a moderator"),
         Query("article_id", _text(200), "Article id"),
@@ -106,10 +113,13 @@ def _min_score(params: QueryParams) -> float | Level | None:
         Query("q", _text(200), "Text contains (NFC-normalised, case-insensitive in any script)"),
         Query("sort", {"type": "string", "enum": ["newest", "oldest", "score"]}, "Order"),
         *_COMMON,
+        *(Query(p["name"], p["schema"], p.get("description", "")) for p in comments.FEED_PARAMETERS),
     ),
 )
-@require_role("moderator", "admin")
+@require_role("moderator", "admin", "site")
 def list_view() -> Response:
+    if current_key().role == "site":
+        return respond(SiteFeedOut.model_validate(comments.site_changes()))
     params = QueryParams(LIST_PARAMS)
     _single_valued(params, LIST_PARAMS, multi=("status",))
     site_id = params.integer("site_id")

@@ -19,7 +19,7 @@ and the encoder weights (sha256) it was trained with; any other pairing is refus
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,14 +123,12 @@ class CascadeClassifier:
 
     Same interface as :class:`ToxicityClassifier` (``version``, ``thresholds``,
     ``predict``, ``predict_batch``), so the pipeline, worker and scoring CLI use either.
+    Each output's ``tier`` says which tier's probabilities it carries.
     """
 
     fast: ToxicityClassifier
     head: Tier2Head
     encoder: SentenceEncoder
-    #: Comments scored / sent to the second tier since load (for benchmarks and metrics).
-    scored: int = 0
-    escalated: int = 0
 
     def __post_init__(self) -> None:
         if self.encoder.sha256 != self.head.encoder_sha256:
@@ -166,11 +164,10 @@ class CascadeClassifier:
         if len(rows):
             emb = self.encoder.encode([encoder_text(chunk.stages[i]) for i in rows])
             probs[rows] = self.head.calibrate(self.head.combined_raw(chunk.raw[rows], emb))
-        self.scored += len(texts)
-        self.escalated += len(rows)
         outputs = self.fast.explain_chunk(chunk, probs, self.head.thresholds)
         for i in rows.tolist():
-            outputs[i] = _whole_comment_spans(texts[i], outputs[i], self.head.thresholds)
+            outputs[i] = replace(_whole_comment_spans(texts[i], outputs[i], self.head.thresholds),
+                                 tier="tier2")
         return outputs
 
     def spans_for(self, text: str, categories: Sequence[str]) -> tuple[Span, ...]:

@@ -20,19 +20,10 @@ from moderation.services import audit_checkpoints as checkpoints
 from moderation.settings import Settings, load_settings
 from moderation.store.database import Database
 
-#: Where development keeps its checkpoint signing key when none is configured.
-DEV_SIGNING_KEY = Path("var/audit-signing-key.pem")
-
-
-def signing_key_path(settings: Settings) -> Path:
-    return Path(settings.audit_signing_key_file) if settings.audit_signing_key_file else DEV_SIGNING_KEY
-
 
 def _signing_key(settings: Settings) -> checkpoints.Ed25519PrivateKey:
-    path = signing_key_path(settings)
     try:
-        return checkpoints.load_or_create_signing_key(
-            path, create=not settings.audit_signing_key_file)
+        return checkpoints.signing_key_for(settings.audit_signing_key_file)
     except DomainError as exc:
         raise click.ClickException(exc.details[0]["message"] if exc.details else exc.message) from None
 

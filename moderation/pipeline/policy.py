@@ -115,6 +115,9 @@ class Policy:
     max_length: int = DEFAULT_MAX_LENGTH
     mode: Literal["post", "pre"] = "post"
     clean_below: float = DEFAULT_CLEAN_BELOW
+    #: A comment in a language the classifier was not validated on: ``review`` (the default:
+    #: a person reads it) or ``classifier`` (the site explicitly trusts the scores anyway).
+    unsupported_languages: Literal["review", "classifier"] = "review"
     thresholds: Mapping[str, Thresholds] = field(default_factory=lambda: dict(FALLBACK_THRESHOLDS))
     blocklists: Blocklists = field(default_factory=Blocklists)
     #: ``per_key`` / ``per_sender_ip`` limit strings; None means the service default.
@@ -159,6 +162,7 @@ def policy_from_dict(data: Mapping[str, Any], *, version: int, base: Policy) -> 
         max_length=int(data.get("max_length", base.max_length)),
         mode=data.get("mode", base.mode),
         clean_below=float(data.get("clean_below", base.clean_below)),
+        unsupported_languages=data.get("unsupported_languages", base.unsupported_languages),
         blocklists=blocklists_from_dict(data.get("blocklists") or {}),
         rate_limits={name: limits.get(name, value) for name, value in base.rate_limits.items()},
     )
@@ -191,6 +195,7 @@ def policy_document(policy: Policy) -> dict[str, Any]:
         "max_length": policy.max_length,
         "mode": policy.mode,
         "clean_below": policy.clean_below,
+        "unsupported_languages": policy.unsupported_languages,
         "thresholds": {name: {"review": t.review, "reject": t.reject}
                        for name, t in policy.thresholds.items()},
         "blocklists": {"ips": list(lists.ips), "emails": list(lists.emails),

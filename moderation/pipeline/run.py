@@ -7,11 +7,13 @@ This is the single entry point used by the Celery worker and by
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from moderation.pipeline import structure
 from moderation.pipeline.checks import defamation, pii, spam
+from moderation.pipeline.checks.language import coverage_reason
+from moderation.pipeline.language import LanguageGuess, LatinModel, identify
 from moderation.pipeline.policy import Policy, PolicyDefaults, judge, resolve_policy
 from moderation.pipeline.types import (
     CATEGORIES,
@@ -44,6 +46,10 @@ class ClassifierOutputLike(Protocol):
 #: Content checks run in this order after the structural guard.
 CONTENT_CHECKS: tuple[Callable[[str], CheckResult], ...] = (pii.check, spam.check, defamation.check)
 
+#: What a classifier covers when it doesn't say (every model so far was validated on English).
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en",)
+
+
 @dataclass(frozen=True, slots=True)
 class PipelineResult:
     decision: Decision
@@ -51,6 +57,7 @@ class PipelineResult:
     reasons: tuple[Reason, ...]
     model_version: str
     policy_version: int
+    language: LanguageGuess = field(default_factory=lambda: LanguageGuess("und", "Zyyy", 0.0))
 
 
 def default_policy(classifier: ClassifierLike, defaults: PolicyDefaults | None = None) -> Policy:
@@ -76,21 +83,44 @@ def moderate(
     policy: Policy | None = None,
     title: str | None = None,
     extra_checks: Sequence[Callable[[str], CheckResult]] = (),
+    language_model: LatinModel | None = None,
 ) -> PipelineResult:
     """Moderate one comment. ``extra_checks`` carries site rules such as blocklists."""
     item = PipelineInput(text, title, policy, extra_checks)
-    return moderate_many([item], classifier=classifier)[0]
+    return moderate_many([item], classifier=classifier, language_model=language_model)[0]
 
 
-def moderate_many(items: Sequence[PipelineInput], *, classifier: ClassifierLike) -> list[PipelineResult]:
+def covered_languages(classifier: ClassifierLike) -> tuple[str, ...]:
+    """The languages the classifier declares it was validated on (``languages``), or English."""
+    declared = getattr(classifier, "languages", None)
+    return tuple(declared) if declared else DEFAULT_LANGUAGES
+
+
+def moderate_many(
+    items: Sequence[PipelineInput], *, classifier: ClassifierLike,
+    language_model: LatinModel | None = None,
+) -> list[PipelineResult]:
     """Moderate several comments: the same results as :func:`moderate` on each, but with
-    one classifier call for all of them (``predict_batch`` when the classifier has it)."""
+    one classifier call for all of them (``predict_batch`` when the classifier has it).
+
+    Each comment's language is identified first (``language_model`` tells romanised
+    Kannada from English); one outside the classifier's languages gets the reason
+    ``language:unsupported`` and is never approved on the classifier's word, unless its
+    site's policy says ``unsupported_languages: classifier``.
+    """
+    texts = [item.text for item in items]
+    languages = identify(texts, language_model)
+    covered = covered_languages(classifier)
     checked = [_run_checks(item, classifier) for item in items]
-    outputs = _predict_all(classifier, [item.text for item in items])
-    return [
-        _finish(scores, reasons, output, policy, classifier)
-        for (policy, reasons, scores), output in zip(checked, outputs, strict=True)
-    ]
+    outputs = _predict_all(classifier, texts)
+    results = []
+    for (policy, reasons, scores), output, guess in zip(checked, outputs, languages, strict=True):
+        if policy.unsupported_languages == "review":
+            coverage = coverage_reason(guess, covered)
+            if coverage is not None:
+                reasons.append(coverage)
+        results.append(replace(_finish(scores, reasons, output, policy, classifier), language=guess))
+    return results
 
 
 def _run_checks(

@@ -175,3 +175,20 @@ def verify_against(session: Session, checkpoints: list[CheckpointResult]) -> lis
             problem = f"the chain is broken at event {report.first_broken_id}, before this checkpoint"
         checked.append(CheckpointResult(result.line, cp, problem))
     return checked
+
+
+#: Where development keeps its checkpoint signing key when none is configured.
+DEV_SIGNING_KEY = Path("var/audit-signing-key.pem")
+
+
+def signing_key_for(configured: Path | str | None) -> Ed25519PrivateKey:
+    """The configured signing key (which must exist), or development's, created on first use."""
+    if configured:
+        return load_or_create_signing_key(Path(configured), create=False)
+    return load_or_create_signing_key(DEV_SIGNING_KEY, create=True)
+
+
+def scheduled_checkpoint(session: Session, *, signing_key_file: Path | str | None,
+                         destination: Path | str) -> Checkpoint | None:
+    """The beat's job: verify the chain and append a signed checkpoint of its head."""
+    return write_checkpoint(session, signing_key_for(signing_key_file), Path(destination))

@@ -69,7 +69,8 @@ def decide(
         return DecisionResult(comment_id, "conflict", status=comment.status,
                               previous=comment.last_decision)
     row = Decision(comment_id=comment_id, decision=decision, reason=reason, actor=actor.display_name,
-                   actor_id=actor.id, actor_key_id=actor.key_id, override=override, created_at=now)
+                   actor_id=actor.id, actor_key_id=actor.key_id, override=override, created_at=now,
+                   revision=comment.revision)
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="comment.decide", target_type="comment",

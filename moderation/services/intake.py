@@ -3,25 +3,33 @@
 The database is the system of record. A comment is committed as ``pending``
 before anything is enqueued; if enqueueing fails the comment stays pending and
 the sweeper re-enqueues it later, so a 202 never loses a comment.
+
+A retry is recognised by its Idempotency-Key or the site's ``external_id`` *and* the
+same body: each comment stores the SHA-256 of its creating request's canonical body
+(:func:`body_fingerprint`). The same key with a different body is a 422 (as Stripe
+and the IETF Idempotency-Key draft answer); the same ``external_id`` with a different
+body is a 409 that points at ``PUT /v1/comments/{id}``, the way to edit a comment.
+Nothing a site sends is answered with another comment's status and then dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import Literal, cast
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from moderation.domain.errors import Conflict, Invalid
+from moderation.domain.submissions import CommentSubmission
 from moderation.metrics import ENQUEUE_FAILURES
 from moderation.senders import pseudonym
 from moderation.store import Comment, SenderDetails, Site
-
-if TYPE_CHECKING:  # the validated input; the service never reaches back into the edge
-    from moderation.api.schemas import CommentIn
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +49,20 @@ class Submission:
     enqueued: bool
 
 
+Match = Literal["idempotency_key", "external_id"]
+
+
+def body_fingerprint(payload: CommentSubmission) -> str:
+    """SHA-256 of the validated body in one canonical JSON form (key order, spacing and
+    the email's spelling don't matter; every field's value does)."""
+    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _existing(
     session: Session, site: Site, idempotency_key: str | None, external_id: str | None
-) -> Comment | None:
+) -> tuple[Comment, Match] | None:
     if idempotency_key is not None:
         found = session.scalars(
             select(Comment).where(
@@ -51,29 +70,58 @@ def _existing(
             )
         ).one_or_none()
         if found is not None:
-            return found
+            return found, "idempotency_key"
     if external_id is not None:
-        return session.scalars(
+        found = session.scalars(
             select(Comment).where(Comment.site_id == site.id, Comment.external_id == external_id)
         ).one_or_none()
+        if found is not None:
+            return found, "external_id"
     return None
+
+
+def _replay(session: Session, existing: tuple[Comment, Match], fingerprint: str) -> Submission:
+    """The original comment for a true retry; a 422 or 409 for a different body."""
+    comment, matched_by = existing
+    # Comments stored before fingerprints existed have none: answered as retries, as before.
+    if comment.body_fingerprint is None or comment.body_fingerprint == fingerprint:
+        return Submission(comment.id, comment.status, created=False, enqueued=False)
+    session.rollback()
+    if matched_by == "idempotency_key":
+        raise Invalid(
+            "This Idempotency-Key was already used for a different request body.",
+            code="idempotency_key_reused",
+            details=[{"field": "header.Idempotency-Key", "code": "reused_with_different_body",
+                      "message": f"Already used for comment {comment.id} with a different body; "
+                                 "use a new key for a new comment."}])
+    raise Conflict(
+        f"Comment {comment.id} already has this external_id with a different body; "
+        f"to edit it, send PUT /v1/comments/{comment.id}.",
+        code="external_id_conflict",
+        details=[{"field": "external_id", "code": "different_body",
+                  "message": f"Already used by comment {comment.id} with a different body."}])
 
 
 def submit_comment(
     session: Session,
     *,
     site: Site,
-    payload: CommentIn,
+    payload: CommentSubmission,
     pseudonym_key: str,
     submitted_from: str | None,
     idempotency_key: str | None,
     request_id: str | None,
     enqueue: Enqueue,
 ) -> Submission:
-    """Store a validated comment and enqueue it; replays return the original."""
+    """Store a validated comment and enqueue it; retries (same body) return the original.
+
+    Raises :class:`Invalid` for a reused Idempotency-Key with a different body and
+    :class:`Conflict` for a known ``external_id`` with a different body.
+    """
+    fingerprint = body_fingerprint(payload)
     existing = _existing(session, site, idempotency_key, payload.external_id)
     if existing is not None:
-        return Submission(existing.id, existing.status, created=False, enqueued=False)
+        return _replay(session, existing, fingerprint)
 
     # Core INSERTs: the hot path needs the new id, not an ORM object to track and flush.
     comment_values = dict(
@@ -88,6 +136,7 @@ def submit_comment(
         sender_pseudonym=pseudonym(pseudonym_key, site.id, payload.author.email),
         status="pending",
         request_id=request_id,
+        body_fingerprint=fingerprint,
     )
     try:
         comment_id: int = session.execute(_INSERT_COMMENT, comment_values).scalar_one()
@@ -106,7 +155,7 @@ def submit_comment(
         existing = _existing(session, site, idempotency_key, payload.external_id)
         if existing is None:
             raise
-        return Submission(existing.id, existing.status, created=False, enqueued=False)
+        return _replay(session, existing, fingerprint)
 
     try:
         enqueue(comment_id, request_id)

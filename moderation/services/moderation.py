@@ -12,6 +12,13 @@ whose lease expired or a task redelivered after a crash writes nothing twice. Th
 lease only keeps concurrent workers from repeating each other's work; a comment
 claimed by a worker that died is taken back by that task's redelivery or retry (same
 task id) at once, or by anyone after the lease expires (the sweeper re-enqueues it).
+
+Edits and withdrawals: the claim reads the comment's current revision, and a
+verdict is written only if the comment is still at that revision when the batch
+finishes. An edit committed while the pipeline ran (``moderation/services/revisions.py``
+puts the comment back to ``pending``, drops the lease and enqueues it again) is
+therefore never answered with the old text's verdict. A withdrawn comment is no
+longer ``pending``, so no claim takes it and no verdict is written for it.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from moderation.classifier.language_model import load_latin_model
 from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, word_check
 from moderation.pipeline.policy import Policy, PolicyDefaults
 from moderation.pipeline.run import ClassifierLike, PipelineInput, PipelineResult, moderate_many
@@ -41,7 +49,7 @@ log = logging.getLogger(__name__)
 
 #: What a claim returns: the comment fields the pipeline and the task's logs need.
 CLAIMED_COLUMNS = (Comment.id, Comment.site_id, Comment.text, Comment.title,
-                   Comment.sender_pseudonym, Comment.request_id)
+                   Comment.sender_pseudonym, Comment.request_id, Comment.revision)
 
 
 @dataclass(frozen=True)
@@ -181,7 +189,7 @@ def _run_pipeline(
     """One classifier call for the batch; if anything in it fails, one comment at a time,
     so a poison comment fails alone."""
     try:
-        return list(moderate_many(inputs, classifier=classifier))
+        return list(moderate_many(inputs, classifier=classifier, language_model=load_latin_model()))
     except fatal:
         raise
     except Exception:
@@ -190,7 +198,8 @@ def _run_pipeline(
     results: list[PipelineResult | Exception] = []
     for item in inputs:
         try:
-            results.append(moderate_many([item], classifier=classifier)[0])
+            results.append(moderate_many([item], classifier=classifier,
+                                         language_model=load_latin_model())[0])
         except fatal:
             raise
         except Exception as exc:
@@ -240,7 +249,8 @@ def moderate_batch(
             if isinstance(result, PipelineResult)}
     failed = {row.id: result for row, result in zip(rows, results, strict=True)
               if isinstance(result, Exception)}
-    written = _write_verdicts(session, done)
+    revisions = {row.id: row.revision for row in rows}
+    written = _write_verdicts(session, done, revisions)
     released = [i for i in failed if i != comment_id]
     if released:  # their own tasks (or the sweeper) retry them, and mark them if they fail
         session.execute(
@@ -260,24 +270,33 @@ def moderate_batch(
     return BatchOutcome(own, moderated, released)
 
 
-def _write_verdicts(session: Session, done: dict[int, PipelineResult]) -> dict[int, int]:
-    """Decide every comment of ``done`` still pending, append its verdict; ids by comment.
+def _write_verdicts(
+    session: Session, done: dict[int, PipelineResult], revisions: dict[int, int] | None = None
+) -> dict[int, int]:
+    """Decide every comment of ``done`` still pending at the revision that was scored
+    (``revisions``), append its verdict; ids by comment.
 
     The rows are locked first (ordered, so two writers can't deadlock) and only those
-    still pending are written: exactly one verdict per comment whoever else ran it.
+    still pending at that revision are written: exactly one verdict per comment
+    revision whoever else ran it. A comment edited meanwhile is left pending for the
+    task its edit enqueued. ``revisions`` None accepts the current revision.
     """
     if not done:
         return {}
-    pending = list(session.scalars(
-        select(Comment.id).where(Comment.id.in_(list(done)), Comment.status == "pending")
-        .order_by(Comment.id).with_for_update()))
+    current = {comment_id: revision for comment_id, revision in session.execute(
+        select(Comment.id, Comment.revision)
+        .where(Comment.id.in_(list(done)), Comment.status == "pending")
+        .order_by(Comment.id).with_for_update())}
+    revisions = revisions if revisions is not None else current  # None: whatever is current
+    pending = [i for i, revision in current.items() if revision == revisions[i]]
     if not pending:
         return {}
     now = datetime.now(UTC)
     session.execute(update(Comment), [
         {"id": i, "status": done[i].decision, "toxicity": done[i].scores["toxicity"],
          "moderated_at": now, "updated_at": now, "scores": done[i].scores,
-         "reason_codes": reason_codes(done[i]), "claimed_until": None, "claimed_by": None}
+         "reason_codes": reason_codes(done[i]), "claimed_until": None, "claimed_by": None,
+         "language": done[i].language.language}
         for i in pending
     ])
     inserted = session.execute(
@@ -285,7 +304,7 @@ def _write_verdicts(session: Session, done: dict[int, PipelineResult]) -> dict[i
         [{"comment_id": i, "decision": done[i].decision, "scores": done[i].scores,
           "reasons": [reason.as_dict() for reason in done[i].reasons],
           "model_version": done[i].model_version, "policy_version": done[i].policy_version,
-          "created_at": now}
+          "language": done[i].language.as_dict(), "created_at": now, "revision": revisions[i]}
          for i in pending],
     )
     return {comment_id: verdict_id for verdict_id, comment_id in inserted}

@@ -141,6 +141,10 @@ class PolicyIn(_Strict):
         default=DEFAULT_CLEAN_BELOW, ge=0, le=1,
         description="pre mode: a comment is clearly clean (approved without review) when every "
                     "category scores below this fraction of its review threshold")
+    unsupported_languages: Literal["review", "classifier"] = Field(
+        default="review",
+        description="A comment in a language the classifier was not validated on: 'review' holds "
+                    "it for a person (reason language:unsupported); 'classifier' trusts the scores")
     thresholds: dict[str, ThresholdsIn] = Field(
         default_factory=dict, description="Per category; left out: the model's thresholds")
     blocklists: BlocklistsIn = Field(default_factory=BlocklistsIn)

@@ -191,6 +191,8 @@ def _filtered(
         stmt = stmt.where(Comment.status == statuses[0])
     elif statuses:
         stmt = stmt.where(Comment.status.in_(statuses))
+    else:  # withdrawn comments only when asked for (status=withdrawn)
+        stmt = stmt.where(Comment.status != "withdrawn")
     if query.decision == "none":
         stmt = stmt.where(Comment.last_decision.is_(None))
     elif query.decision:

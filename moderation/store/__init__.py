@@ -6,7 +6,14 @@ what Alembic and the test fixtures read.
 
 from moderation.store.audit import AuditChainHead, AuditEvent
 from moderation.store.base import Base
-from moderation.store.comments import Comment, Decision, SenderDetails, Verdict
+from moderation.store.comments import (
+    ChangeCounter,
+    Comment,
+    CommentRevision,
+    Decision,
+    SenderDetails,
+    Verdict,
+)
 from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
 from moderation.store.feedback import Feedback
 from moderation.store.sites import ApiKey, Ban, Site
@@ -17,7 +24,9 @@ __all__ = [
     "AuditEvent",
     "Ban",
     "Base",
+    "ChangeCounter",
     "Comment",
+    "CommentRevision",
     "Decision",
     "DisclosureRequest",
     "Export",

@@ -1,17 +1,18 @@
-"""Comments, their senders' personal details, and the append-only verdict history."""
+"""Comments, their senders' personal details, their earlier revisions, and the append-only
+verdict and decision histories (each verdict and decision names the revision it judged)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.store.base import Base, utcnow
 
-#: Lifecycle of a comment's current status.
-STATUSES = ("pending", "approved", "rejected", "needs_review", "error")
+#: Lifecycle of a comment's current status (``withdrawn``: the site took it back).
+STATUSES = ("pending", "approved", "rejected", "needs_review", "error", "withdrawn")
 
 
 class Comment(Base):
@@ -27,6 +28,8 @@ class Comment(Base):
         Index("ix_comments_site_toxicity_id", "site_id", "toxicity", "id"),
         Index("ix_comments_site_article_id", "site_id", "article_id", "id"),
         Index("ix_comments_pseudonym_id", "sender_pseudonym", "id"),
+        Index("ix_comments_site_language_id", "site_id", "language", "id"),
+        Index("ix_comments_site_change_seq", "site_id", "change_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +57,8 @@ class Comment(Base):
     #: as `` code1 code2 `` (space-delimited, space-padded) for exact LIKE filtering.
     scores: Mapped[dict[str, Any] | None]
     reason_codes: Mapped[str | None] = mapped_column(Text)
+    #: Denormalised from the latest verdict: the main language code (``en``, ``kn``, ``hi-Latn``)
+    language: Mapped[str | None] = mapped_column(String(16))
     #: Denormalised from the latest moderator decision (the history is in ``decisions``).
     last_decision: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None]
@@ -65,6 +70,45 @@ class Comment(Base):
     #: Who holds the lease (the Celery task id), so a redelivered or retried task can
     #: take its own batch back at once instead of waiting for the lease to expire.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    #: The current revision (1 at intake; each edit adds one). Older ones are in
+    #: ``comment_revisions``; this row always holds the latest text.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: SHA-256 of the creating request's canonical body, so a retry with the same
+    #: Idempotency-Key or external_id is told apart from a different comment.
+    body_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None]
+    #: Position in the change feed, written by database triggers at commit time (see
+    #: ``moderation/store/change_seq.py``); never set by application code.
+    change_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CommentRevision(Base):
+    """A superseded revision of a comment's text. Append-only: an edit adds a row."""
+
+    __tablename__ = "comment_revisions"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "revision", name="uq_comment_revisions_comment_revision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    revision: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    #: When this revision was submitted (the comment's creation, or the edit that made it).
+    submitted_at: Mapped[datetime]
+    #: When the next revision replaced it.
+    superseded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ChangeCounter(Base):
+    """One row: the last change-feed position handed out (see ``change_seq.py``)."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SenderDetails(Base):
@@ -102,7 +146,11 @@ class Verdict(Base):
     reasons: Mapped[list[Any]]
     model_version: Mapped[str] = mapped_column(String(100))
     policy_version: Mapped[int]
+    #: ``{"code", "script", "share", "others"}``: the language identified (None before it was)
+    language: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The comment revision this run judged.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class Decision(Base):
@@ -123,3 +171,5 @@ class Decision(Base):
     actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     override: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The comment revision the moderator decided on.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -65,6 +65,8 @@ ROLE_BY_PREFIX = (
 def _role_for(method: str, path: str) -> str:
     if path == "/v1/comments" and method.upper() == "POST":
         return "site"
+    if path == "/v1/comments/{comment_id}" and method.upper() in ("PUT", "DELETE"):
+        return "site"  # edits and withdrawals
     return next((role for prefix, role in ROLE_BY_PREFIX if path.startswith(prefix)), "admin")
 
 

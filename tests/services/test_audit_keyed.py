@@ -160,3 +160,27 @@ def _relegacy(db: Database) -> None:
             previous = event.hash
         session.execute(text("UPDATE audit_chain_head SET last_hash = :h"), {"h": previous})
         session.commit()
+
+
+def test_the_beat_writes_signed_checkpoints(app: Flask, tmp_path: Path) -> None:
+    from moderation.celery_setup import CHECKPOINT_TASK, celery_config
+    from workers.tasks import audit_checkpoint
+
+    settings = app.extensions["settings"]
+    schedule = celery_config(settings)["beat_schedule"]
+    assert any(entry["task"] == CHECKPOINT_TASK for entry in schedule.values())
+    _append(app, 2)
+    key_file = tmp_path / "signing.pem"
+    key = checkpoints.load_or_create_signing_key(key_file, create=True)
+    target = tmp_path / "cp.jsonl"
+    app.extensions["settings"] = settings.model_copy(update={
+        "audit_signing_key_file": key_file, "audit_checkpoint_file": target})
+    try:
+        with app.app_context():
+            assert audit_checkpoint.run() == 2
+    finally:
+        app.extensions["settings"] = settings
+    with app.extensions["db"].session() as session:
+        results = checkpoints.verify_against(
+            session, checkpoints.parse_lines(target.read_text().splitlines(), key.public_key()))
+    assert [r.ok for r in results] == [True]
