@@ -75,6 +75,8 @@ class EffectivePolicyOut(Out):
     max_length: int
     mode: Literal["post", "pre"]
     clean_below: float
+    #: a comment in a language the model doesn't cover goes to ``review``, or to the ``classifier``
+    unsupported_languages: Literal["review", "classifier"]
     thresholds: dict[str, ThresholdsOut]
     blocklists: BlocklistsOut
     #: ``per_key`` / ``per_sender_ip`` → a rate such as ``100/minute``; None: no limit
