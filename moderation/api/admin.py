@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from flask import Blueprint, request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from flask import Blueprint, Response, request
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, ValidationError
 
 from moderation import keys as key_store
 from moderation.api.auth import current_actor, forget_cached_keys, require_role
 from moderation.api.context import db_session, request_id, settings
-from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
-from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
+from moderation.api.operations import ID_SCHEMA, Out, Query, documented, respond
+from moderation.api.params import MAX_INT, QueryParams
 from moderation.api.schemas import errors_to_details, parse_json_body
 from moderation.api.scope import in_range
 from moderation.domain.errors import Invalid
@@ -50,10 +50,89 @@ def _policy_error(exc: ValidationError) -> Invalid:
                              for d in errors_to_details(exc)], "The policy is invalid.")
 
 
-def site_body(site: Site) -> dict[str, Any]:
-    return {"id": site.id, "name": site.name, "policy_version": site.policy_version,
-            "policy": policies.effective_policy(site, settings()), "overrides": site.policy or {},
-            "created_at": site.created_at.isoformat()}
+class ThresholdsOut(Out):
+    review: float
+    #: None: this category never rejects on its score alone
+    reject: float | None
+
+
+class WordOut(Out):
+    term: str
+    action: Literal["reject", "review", "none"]
+
+
+class BlocklistsOut(Out):
+    ips: list[str]
+    emails: list[str]
+    email_domains: list[str]
+    disposable_domains: bool
+    words: list[WordOut]
+
+
+class EffectivePolicyOut(Out):
+    """The policy the workers apply: the site's overrides over the model's and the defaults."""
+
+    max_length: int
+    mode: Literal["post", "pre"]
+    clean_below: float
+    #: a comment in a language the model doesn't cover goes to ``review``, or to the ``classifier``
+    unsupported_languages: Literal["review", "classifier"]
+    thresholds: dict[str, ThresholdsOut]
+    blocklists: BlocklistsOut
+    #: ``per_key`` / ``per_sender_ip`` → a rate such as ``100/minute``; None: no limit
+    rate_limits: dict[str, str | None]
+
+
+class SiteOut(Out):
+    id: int
+    name: str
+    policy_version: int
+    policy: EffectivePolicyOut
+    #: the site's stored overrides, as sent
+    overrides: dict[str, Any]
+    created_at: str
+
+
+class SiteListOut(Out):
+    items: list[SiteOut]
+
+
+class PolicyOut(Out):
+    site_id: int
+    policy_version: int
+    model_version: str
+    policy: EffectivePolicyOut
+    overrides: dict[str, Any]
+
+
+class PolicyPatchIn(RootModel[dict[str, Any]]):
+    """A JSON merge patch (RFC 7396) of the policy overrides: left out keeps, null removes."""
+
+
+class KeyOut(Out):
+    id: int
+    name: str | None
+    role: str
+    site_id: int | None
+    token_prefix: str
+    created_at: str | None
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class KeyListOut(Out):
+    items: list[KeyOut]
+
+
+class KeyCreatedOut(KeyOut):
+    #: the secret, shown in this answer only
+    token: str
+
+
+def site_body(site: Site) -> SiteOut:
+    return SiteOut(id=site.id, name=site.name, policy_version=site.policy_version,
+                   policy=EffectivePolicyOut.model_validate(policies.effective_policy(site, settings())),
+                   overrides=site.policy or {}, created_at=site.created_at.isoformat())
 
 
 def _site(site_id: int) -> Site:
@@ -64,14 +143,17 @@ def _site(site_id: int) -> Site:
 
 
 @bp.get("/sites")
+@documented("List sites (role: admin)", response=SiteListOut, description="Sites")
 @require_role("admin")
-def list_sites() -> dict[str, Any]:
-    return {"items": [site_body(site) for site in sites.list_sites(db_session())]}
+def list_sites() -> Response:
+    return respond(SiteListOut(items=[site_body(site) for site in sites.list_sites(db_session())]))
 
 
 @bp.post("/sites")
+@documented("Create a site, optionally with a policy (role: admin)", body=SiteIn, response=SiteOut,
+            status=201, description="The site", errors=(409, 413, 422))
 @require_role("admin")
-def create_site() -> tuple[dict[str, Any], int]:
+def create_site() -> Response:
     payload = _body(SiteIn)
     try:
         site = sites.create_site(db_session(), payload.name, payload.policy, actor=current_actor(),
@@ -80,17 +162,20 @@ def create_site() -> tuple[dict[str, Any], int]:
         raise _policy_error(exc) from None
     except sites.SiteExists as exc:
         raise ApiError(409, "conflict", str(exc)) from None
-    return site_body(site), 201
+    return respond(site_body(site), status=201)
 
 
 @bp.get("/sites/<int:site_id>")
+@documented("A site with its effective policy (role: admin)", response=SiteOut, description="The site",
+            errors=(404,))
 @require_role("admin")
-def get_site(site_id: int) -> dict[str, Any]:
-    return site_body(_site(site_id))
+def get_site(site_id: int) -> Response:
+    return respond(site_body(_site(site_id)))
 
 
-def _policy_answer(site: Site) -> tuple[dict[str, Any], int, dict[str, str]]:
-    return policies.policy_record(site, settings()), 200, {"ETag": policies.etag(site.policy_version)}
+def _policy_answer(site: Site) -> Response:
+    return respond(PolicyOut.model_validate(policies.policy_record(site, settings())),
+                   headers={"ETag": policies.etag(site.policy_version)})
 
 
 def _if_match() -> frozenset[int] | None:
@@ -102,15 +187,26 @@ def _if_match() -> frozenset[int] | None:
     return frozenset(int(tag) for tag in header.as_set() if tag.isascii() and tag.isdigit())
 
 
+_IF_MATCH = Query("If-Match", {"type": "string"},
+                  'The policy version the change is based on, as its ETag ("3"); another version is a 412',
+                  location="header")
+
+
 @bp.get("/sites/<int:site_id>/policy")
+@documented("A site's effective policy (the thresholds the workers apply), its overrides and version; "
+            "ETag: the version (role: admin)", response=PolicyOut, description="The policy",
+            errors=(404,))
 @require_role("admin")
-def get_policy(site_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+def get_policy(site_id: int) -> Response:
     return _policy_answer(_site(site_id))
 
 
 @bp.put("/sites/<int:site_id>/policy")
+@documented("Replace a site's policy overrides; bumps policy_version (role: admin)", body=PolicyIn,
+            query=(_IF_MATCH,), response=PolicyOut, description="The new policy",
+            errors=(404, 412, 413, 422))
 @require_role("admin")
-def put_policy(site_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+def put_policy(site_id: int) -> Response:
     site = _site(site_id)
     data = parse_json_body(request.get_data())
     site = policies.set_policy(db_session(), site, data, actor=current_actor(),
@@ -121,8 +217,12 @@ def put_policy(site_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 
 @bp.patch("/sites/<int:site_id>/policy")
+@documented("Change part of a site's policy overrides (JSON merge patch, RFC 7396: left out keeps, "
+            "null removes); bumps policy_version (role: admin)", body=PolicyPatchIn,
+            body_media_types=("application/merge-patch+json", "application/json"), query=(_IF_MATCH,),
+            response=PolicyOut, description="The new policy", errors=(404, 412, 413, 422))
 @require_role("admin")
-def patch_policy(site_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+def patch_policy(site_id: int) -> Response:
     site = _site(site_id)
     patch = parse_json_body(request.get_data())
     site = policies.patch_policy(db_session(), site, patch, actor=current_actor(),
@@ -133,19 +233,25 @@ def patch_policy(site_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 
 @bp.get("/keys")
+@documented("List API keys, never their tokens (role: admin)", response=KeyListOut, description="Keys",
+            query=(Query("site_id", ID_SCHEMA), Query("include_revoked", {"type": "boolean"})),
+            errors=(422,))
 @require_role("admin")
-def list_keys() -> dict[str, Any]:
+def list_keys() -> Response:
     params = QueryParams(("site_id", "include_revoked"))
     site_id = params.integer("site_id")
     include_revoked = params.boolean("include_revoked", True)
     params.done()
     keys = api_keys.list_keys(db_session(), site_id=site_id, include_revoked=include_revoked)
-    return {"items": [api_keys.key_record(key) for key in keys]}
+    return respond(KeyListOut(items=[KeyOut.model_validate(api_keys.key_record(key)) for key in keys]))
 
 
 @bp.post("/keys")
+@documented("Create an API key; the token is in this answer only (role: admin)", body=KeyIn,
+            response=KeyCreatedOut, status=201, description="The key and its token",
+            errors=(404, 413, 422))
 @require_role("admin")
-def create_key() -> tuple[dict[str, Any], int]:
+def create_key() -> Response:
     payload = _body(KeyIn)
     if payload.role == "site" and payload.site_id is None:
         raise validation_error([{"field": "site_id", "code": "missing",
@@ -159,83 +265,18 @@ def create_key() -> tuple[dict[str, Any], int]:
                                          actor=current_actor(), request_id=request_id())
     except key_store.KeyRequestError as exc:
         raise validation_error([{"field": "site_id", "code": "invalid", "message": str(exc)}]) from None
-    return {**api_keys.key_record(key), "token": token}, 201
+    return respond(KeyCreatedOut.model_validate({**api_keys.key_record(key), "token": token}), status=201)
 
 
 @bp.delete("/keys/<int:key_id>")
+@documented("Revoke an API key (role: admin)", response=KeyOut, description="The revoked key",
+            errors=(404,))
 @require_role("admin")
-def revoke_key(key_id: int) -> dict[str, Any]:
+def revoke_key(key_id: int) -> Response:
     session = db_session()
     key = session.get(ApiKey, key_id) if in_range(key_id) else None
     if key is None:
         raise not_found("key")
     key = api_keys.revoke_key(session, key, actor=current_actor(), request_id=request_id())
     forget_cached_keys()  # at once here; other processes within MODERATION_KEY_CACHE_SECONDS
-    return api_keys.key_record(key)
-
-
-def _path_id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA}
-
-
-_OBJ = {"type": "object"}
-_POLICY = {"type": "object", "required": ["site_id", "policy_version", "model_version", "policy",
-                                          "overrides"],
-           "properties": {"site_id": {"type": "integer"}, "policy_version": {"type": "integer"},
-                          "model_version": {"type": "string"}, "policy": _OBJ, "overrides": _OBJ}}
-_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-             "description": 'The policy version the change is based on, as its ETag ("3"); '
-                            "another version is a 412"}
-_ERR = error_responses(*AUTHENTICATED_ERRORS, 404)
-OPENAPI_MODELS = (SiteIn, KeyIn, PolicyIn)
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {
-    "/v1/sites": {
-        "get": {"summary": "List sites (role: admin)",
-                "responses": {"200": json_response("Sites", _OBJ), **_ERR}},
-        "post": {"summary": "Create a site, optionally with a policy (role: admin)",
-                 "requestBody": {"required": True,
-                                 "content": {"application/json": {"schema": schema_ref(SiteIn)}}},
-                 "responses": {"201": json_response("The site", _OBJ),
-                               **error_responses(*AUTHENTICATED_ERRORS, 409, 413, 422)}},
-    },
-    "/v1/sites/{site_id}": {"get": {
-        "summary": "A site with its effective policy (role: admin)", "parameters": [_path_id("site_id")],
-        "responses": {"200": json_response("The site", _OBJ), **_ERR}}},
-    "/v1/sites/{site_id}/policy": {
-        "get": {"summary": "A site's effective policy (the thresholds the workers apply), its "
-                           "overrides and version; ETag: the version (role: admin)",
-                "parameters": [_path_id("site_id")],
-                "responses": {"200": json_response("The policy", _POLICY), **_ERR}},
-        "put": {"summary": "Replace a site's policy overrides; bumps policy_version (role: admin)",
-                "parameters": [_path_id("site_id"), _IF_MATCH],
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": schema_ref(PolicyIn)}}},
-                "responses": {"200": json_response("The new policy", _POLICY),
-                              **error_responses(*AUTHENTICATED_ERRORS, 404, 412, 413, 422)}},
-        "patch": {"summary": "Change part of a site's policy overrides (JSON merge patch, RFC 7396: "
-                             "left out keeps, null removes); bumps policy_version (role: admin)",
-                  "parameters": [_path_id("site_id"), _IF_MATCH],
-                  "requestBody": {"required": True, "content": {
-                      "application/merge-patch+json": {"schema": {"type": "object"}},
-                      "application/json": {"schema": {"type": "object"}}}},
-                  "responses": {"200": json_response("The new policy", _POLICY),
-                                **error_responses(*AUTHENTICATED_ERRORS, 404, 412, 413, 422)}},
-    },
-    "/v1/keys": {
-        "get": {"summary": "List API keys, never their tokens (role: admin)",
-                "parameters": [{"name": "site_id", "in": "query", "required": False,
-                                "schema": ID_SCHEMA},
-                               {"name": "include_revoked", "in": "query", "required": False,
-                                "schema": {"type": "boolean"}}],
-                "responses": {"200": json_response("Keys", _OBJ),
-                              **error_responses(*AUTHENTICATED_ERRORS, 422)}},
-        "post": {"summary": "Create an API key; the token is in this answer only (role: admin)",
-                 "requestBody": {"required": True,
-                                 "content": {"application/json": {"schema": schema_ref(KeyIn)}}},
-                 "responses": {"201": json_response("The key and its token", _OBJ),
-                               **error_responses(*AUTHENTICATED_ERRORS, 404, 413, 422)}},
-    },
-    "/v1/keys/{key_id}": {"delete": {
-        "summary": "Revoke an API key (role: admin)", "parameters": [_path_id("key_id")],
-        "responses": {"200": json_response("The revoked key", _OBJ), **_ERR}}},
-}
+    return respond(KeyOut.model_validate(api_keys.key_record(key)))

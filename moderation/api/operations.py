@@ -41,9 +41,11 @@ class Query:
     schema: Mapping[str, Any]
     description: str = ""
     required: bool = False
+    #: ``query`` or ``header`` (e.g. ``If-Match``)
+    location: str = "query"
 
     def render(self) -> dict[str, Any]:
-        parameter: dict[str, Any] = {"name": self.name, "in": "query", "required": self.required,
+        parameter: dict[str, Any] = {"name": self.name, "in": self.location, "required": self.required,
                                      "schema": dict(self.schema)}
         if self.description:
             parameter["description"] = self.description
@@ -57,6 +59,8 @@ class Operation:
     status: int = 200
     description: str = "OK"
     body: type[BaseModel] | None = None
+    #: the media types the body may be sent as
+    body_media_types: tuple[str, ...] = ("application/json",)
     query: tuple[Query, ...] = ()
     errors: tuple[int, ...] = ()
     public: bool = False
@@ -78,7 +82,7 @@ class Operation:
             operation["security"] = []
         if self.body is not None:
             operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": schema_ref(self.body)}}}
+                media_type: {"schema": schema_ref(self.body)} for media_type in self.body_media_types}}
         responses: dict[str, Any] = {}
         if self.response is not None:
             responses[str(self.status)] = json_response(self.description, schema_ref(self.response))

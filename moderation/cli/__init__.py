@@ -7,14 +7,32 @@ Commands that touch the database build the Flask app themselves, so pure command
 
 from __future__ import annotations
 
+import sys
+
 import click
+
+
+class _Refused(click.ClickException):
+    """A configuration the service refuses: one line on stderr, exit status 2, no traceback."""
+
+    exit_code = 2
+
+
+class _Cli(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        from moderation.settings import ConfigurationError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigurationError as exc:
+            raise _Refused(str(exc)) from None
 
 
 def build_cli() -> click.Group:
     """Assemble the top-level command group from the per-topic modules."""
     from moderation.cli import audit_commands, classifier_commands, compliance, devstack, ops
 
-    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
     def cli() -> None:
         """Comment moderation service: operations, models and compliance."""
 
@@ -25,4 +43,10 @@ def build_cli() -> click.Group:
 
 
 def main() -> None:
-    build_cli()(prog_name="python -m moderation")
+    from moderation.settings import ConfigurationError
+
+    try:
+        build_cli()(prog_name="python -m moderation")
+    except ConfigurationError as exc:  # refused outside a command (e.g. while importing one)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)

@@ -181,13 +181,16 @@ def score_command(input_path: Path, output_path: Path, model_path: Path | None,
     from moderation.classifier import ArtifactError
     from moderation.classifier.tier2 import load_service_classifier
     from moderation.pipeline.run import default_policy, moderate
+    from moderation.services.policies import policy_defaults
+    from moderation.settings import load_settings
 
     choice = tier2 if tier2 is not None else os.environ.get("MODERATION_TIER2", "")
     try:
         clf = load_service_classifier(model_path, choice)
     except ArtifactError as exc:
         raise click.ClickException(str(exc)) from None
-    policy = default_policy(clf)
+    # the API's and the worker's length limit (MODERATION_MAX_COMMENT_LENGTH), not the built-in one
+    policy = default_policy(clf, policy_defaults(load_settings()))
     name = "<stdin>" if str(input_path) == "-" else str(input_path)
     # utf-8-sig: spreadsheets save CSV with a byte-order mark, which is no part of the header.
     in_fh = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")

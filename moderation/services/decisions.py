@@ -24,7 +24,6 @@ from moderation.domain.errors import NotFound
 from moderation.store import Comment, Decision
 
 Outcome = Literal["decided", "not_found", "conflict"]
-DECISIONS = ("approved", "rejected")
 MAX_BULK = 500
 
 

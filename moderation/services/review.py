@@ -35,7 +35,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from moderation.pipeline.policy import PolicyDefaults
-from moderation.pipeline.types import CATEGORIES
 from moderation.services import policies
 from moderation.settings import load_settings
 from moderation.store import Comment, SenderDetails, Site, Verdict
@@ -314,8 +313,4 @@ def review_queue(
     rows = rows[:limit]
     next_cursor = encode_cursor({"s": "queue", "id": rows[-1].comment.id}) if more and rows else None
     return Page(rows, next_cursor)
-
-
-def is_category(name: str) -> bool:
-    return name in CATEGORIES
 

@@ -10,10 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.store.base import Base, utcnow
 
-#: A case's lifecycle: open → exported → closed. Open and exported cases imply a hold.
-REQUEST_STATUSES = ("open", "exported", "closed")
-#: An export is downloadable once ``ready`` (after approval when the two-person rule is on).
-EXPORT_STATUSES = ("awaiting_approval", "ready")
 EXPORT_FORMATS = ("csv", "json")
 
 

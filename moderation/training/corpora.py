@@ -18,7 +18,6 @@ import numpy as np
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES
 
 NAN = float("nan")
-CAT_INDEX = {c: i for i, c in enumerate(CLASSIFIER_CATEGORIES)}
 
 #: Sources written as news/forum comments (as opposed to tweets or pre-tokenised text).
 COMMENT_SOURCES = ("jigsaw", "civil", "stormfront", "sbic")
