@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from moderation import errors, logs
     from moderation.api import context, converters, guards
     from moderation.api import init_app as init_api
+    from moderation.console import init_app as init_console
     from moderation.store.database import Database
     from workers.celery_app import celery_init_app
 
@@ -36,5 +37,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     guards.init_app(app)
     init_api(app)
+    init_console(app)
     celery_init_app(app)
     return app

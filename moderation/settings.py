@@ -71,6 +71,24 @@ class Settings(BaseSettings):
     disclosure_default_due_hours: int = Field(default=72, ge=1)
     #: Open cases due within this many hours are listed as due soon.
     disclosure_due_soon_hours: int = Field(default=24, ge=1)
+    #: --- Console accounts and sign-in (README, "Console accounts") ---
+    #: A console session ends after this many idle minutes, and after this many hours
+    #: however active it is.
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    #: Session cookie ``Secure`` flag: "auto" sets it when the request came over HTTPS
+    #: (put the service behind a proxy that sets X-Forwarded-Proto, see README).
+    console_secure_cookie: Literal["auto", "always", "never"] = "auto"
+    #: Roles that must use a second factor (TOTP); add "moderator" to require it of everyone.
+    console_totp_roles: str = "compliance,admin"
+    #: Failed sign-ins allowed within ``console_failure_window_seconds`` per account and
+    #: per client IP before that account or IP is locked for ``console_lockout_seconds``.
+    console_max_failures_account: int = Field(default=5, ge=1)
+    console_max_failures_ip: int = Field(default=20, ge=1)
+    console_failure_window_seconds: int = Field(default=900, ge=1)
+    console_lockout_seconds: int = Field(default=900, ge=1)
+    #: Shortest password accepted for a personal account.
+    password_min_length: int = Field(default=12, ge=8, le=128)
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
@@ -79,6 +97,10 @@ class Settings(BaseSettings):
                 "MODERATION_SECRET_KEY must be set to a private value in production"
             )
         return self
+
+    @property
+    def totp_roles(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.console_totp_roles.split(",") if r.strip())
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,6 +9,7 @@ from moderation.store.base import Base
 from moderation.store.comments import Comment, Decision, SenderDetails, Verdict
 from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
 from moderation.store.sites import ApiKey, Ban, Site
+from moderation.store.users import ConsoleSession, RecoveryCode, User, UserSite
 
 __all__ = [
     "ApiKey",
@@ -17,12 +18,16 @@ __all__ = [
     "Ban",
     "Base",
     "Comment",
+    "ConsoleSession",
     "Decision",
     "DisclosureRequest",
     "Export",
     "ExportApproval",
     "LegalHold",
+    "RecoveryCode",
     "SenderDetails",
     "Site",
+    "User",
+    "UserSite",
     "Verdict",
 ]
