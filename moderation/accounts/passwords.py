@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from importlib import resources
 
@@ -41,6 +42,11 @@ def password_problems(password: str, *, min_length: int, username: str = "",
             problems.append("The password must not contain your username or name.")
             break
     return problems
+
+
+def generate_password() -> str:
+    """A random 20-character password (120 bits) for a new account or a reset."""
+    return secrets.token_urlsafe(15)
 
 
 def hash_password(password: str) -> str:

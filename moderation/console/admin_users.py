@@ -3,11 +3,10 @@ reset a password (a generated one, shown once) or a second factor."""
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from moderation.accounts import passwords
 from moderation.api.context import db_session, settings
 from moderation.console.auth import current_actor, login_required, throttle
 from moderation.domain.errors import Invalid
@@ -24,11 +23,6 @@ def register(bp: Blueprint) -> None:
     for action in ("disable", "enable", "reset-password", "reset-totp"):
         bp.add_url_rule(f"/admin/users/<int:user_id>/{action}",
                         f"admin_user_{action.replace('-', '_')}", _ACTIONS[action], methods=["POST"])
-
-
-def generate_password() -> str:
-    """A random 20-character password for a new account or a reset (shown once)."""
-    return secrets.token_urlsafe(15)
 
 
 def _site_ids_from_form() -> list[int]:
@@ -69,7 +63,7 @@ def create() -> ResponseReturnValue:
             "role": request.form.get("role", ""), "all_sites": bool(request.form.get("all_sites"))}
     password = request.form.get("password", "")
     generated = not password
-    password = password or generate_password()
+    password = password or passwords.generate_password()
     try:
         user = users.create_user(
             db, username=str(form["username"]), display_name=str(form["display_name"]),
@@ -136,7 +130,7 @@ def enable(user_id: int) -> ResponseReturnValue:
 @login_required("admin")
 def reset_password(user_id: int) -> ResponseReturnValue:
     user = _user(user_id)
-    password = generate_password()
+    password = passwords.generate_password()
     users.set_password(db_session(), user, password, min_length=settings().password_min_length,
                        actor=current_actor(), reset_totp=bool(request.form.get("reset_totp")),
                        request_id=g.get("request_id"))
