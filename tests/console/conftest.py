@@ -138,7 +138,12 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    def on_console(msg: Any) -> None:
+        # a browser asks for /favicon.ico by itself; that 404 is no error of the pages
+        if msg.type == "error" and not str(msg.location.get("url", "")).endswith("/favicon.ico"):
+            errors.append(f"{msg.text} ({msg.location.get('url')})")
+
+    tab.on("console", on_console)
     tab.js_errors = errors
     yield tab
     context.close()
