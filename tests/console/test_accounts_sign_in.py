@@ -211,7 +211,8 @@ def test_sign_in_still_works_when_redis_is_down(app: Flask, client: FlaskClient)
     import redis
 
     throttle = app.extensions["sign_in_throttle"]
-    throttle.redis = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    throttle.redis = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5,
+                                          socket_timeout=0.5)  # as init_app builds it
     make_user(app, "asha")
     assert sign_in(client, "asha", "wrong password here").status_code == 401
     assert sign_in(client, "asha").status_code == 302
