@@ -76,7 +76,8 @@ def measure(url: str, redis_url: str, sites: int, n: int) -> dict[str, list[floa
 
     scenarios = {
         "queue page, every site (10 cards + per-site counts)": lambda: get(every_site, "/console/queue"),
-        "queue page, site filter": lambda: get(every_site, f"/console/queue?site_id={rnd.randrange(sites) + 1}"),
+        "queue page, site filter": lambda: get(
+            every_site, f"/console/queue?site_id={rnd.randrange(sites) + 1}"),
         "queue page, moderator scoped to one site": lambda: get(one_site, "/console/queue"),
         "next-card fragment, random place in the queue": lambda: get(
             every_site, f"/console/queue/next?after={rnd.choice(waiting[:-50])}"),

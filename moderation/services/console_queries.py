@@ -82,9 +82,11 @@ def queue_overview(session: Session, site_ids: Sequence[int] | None) -> list[Sit
     if oldest_ids:
         times = {cid: at for cid, at in session.execute(
             select(Comment.id, Comment.created_at).where(Comment.id.in_(oldest_ids)))}
-    return [SiteQueue(site_id, name, found.get(site_id, (0, None))[0],
-                      times.get(found.get(site_id, (0, None))[1]))
-            for site_id, name in names.items()]
+    out = []
+    for site_id, name in names.items():
+        count, oldest = found.get(site_id, (0, None))
+        out.append(SiteQueue(site_id, name, count, times.get(oldest) if oldest is not None else None))
+    return out
 
 
 def sender_histories(
@@ -235,13 +237,13 @@ def dashboard(session: Session, *, site_ids: Sequence[int] | None, since: dateti
             seen.add(comment_id)
             entered = moderated_at or created_at
             waits.setdefault(actor, []).append(max(0.0, (decided_at - entered).total_seconds()))
-    per_day = []
-    day = since.astimezone(UTC).date()
+    per_day: list[tuple[str, int, int]] = []
+    current = since.astimezone(UTC).date()
     last = (until - timedelta(microseconds=1)).astimezone(UTC).date()
-    while day <= last and len(per_day) < 400:
-        approved, rejected = days.get(day.isoformat(), [0, 0])
-        per_day.append((day.isoformat(), approved, rejected))
-        day += timedelta(days=1)
+    while current <= last and len(per_day) < 400:
+        approved, rejected = days.get(current.isoformat(), [0, 0])
+        per_day.append((current.isoformat(), approved, rejected))
+        current += timedelta(days=1)
     moderators = sorted(
         (ModeratorLine(name, a, r, statistics.median(waits[name]) if waits.get(name) else None)
          for name, (a, r) in counts.items()), key=lambda m: -(m.approved + m.rejected))

@@ -62,7 +62,8 @@ def policy_page(site_id: int) -> ResponseReturnValue:
     if site is None:
         raise NotFound.of("site")
     current = _current(site)
-    shown, errors = current, {}
+    shown = current
+    errors: dict[str, str] = {}
     preview = None
     if request.method == "POST":
         shown, errors = _typed(request.form)
