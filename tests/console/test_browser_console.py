@@ -18,7 +18,6 @@ import pyotp
 import pytest
 from flask import Flask
 
-from moderation.domain.actors import Actor
 from moderation.services import bans
 from tests.console.conftest import PASSWORD, LiveServer, create_person
 from tests.support.factories import make_key, make_site

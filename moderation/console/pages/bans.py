@@ -17,7 +17,16 @@ from moderation.services import console_queries, review
 from moderation.store import Ban
 
 from . import actions
-from .common import DECIDERS, READERS, filter_ids, parse_id, session, site_choice, visible_comment, visible_sites
+from .common import (
+    DECIDERS,
+    READERS,
+    filter_ids,
+    parse_id,
+    session,
+    site_choice,
+    visible_comment,
+    visible_sites,
+)
 
 #: What can be banned from a comment, in the form's order.
 TARGETS = {
