@@ -18,7 +18,7 @@ import pyotp
 import pytest
 from flask import Flask
 
-from moderation.services import bans
+from moderation.store import Ban
 from tests.console.conftest import PASSWORD, LiveServer, create_person
 from tests.support.factories import make_key, make_site
 from tests.support.moderation_data import add_comment
@@ -140,8 +140,10 @@ def test_forged_post_cross_site_404_and_lifting_a_ban(page: Any, live_server: Li
     create_person(app, "desk-ravi", site_ids=(one,), display_name="Ravi K")
     mine, foreign = add_comment(app, one), add_comment(app, two)
     with app.extensions["db"].session() as session:
-        ban = bans.create_ban(session, site_id=one, kind="pseudonym", value="snd_0123456789abcdef0123",
-                              reason="abuse", expires_at=None, actor="setup", request_id=None)
+        ban = Ban(site_id=one, kind="pseudonym", value="snd_0123456789abcdef0123", reason="abuse",
+                  created_by="setup")
+        session.add(ban)
+        session.commit()
         ban_id = ban.id
     _sign_in(page, "desk-ravi")
     page.wait_for_selector(f'[data-comment-id="{mine}"]')

@@ -45,16 +45,21 @@ def _visible(comment: Comment) -> bool:
     return ids is None or comment.site_id in ids
 
 
+def _scope(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Older decision services took the caller's scope check; newer ones read the actor's."""
+    return {"visible": _visible} if _takes(fn, "visible") else {}
+
+
 def decide(comment_id: int, decision: str, reason: str, override: bool) -> decisions.DecisionResult:
     fn = decisions.decide
     return fn(session(), comment_id=comment_id, decision=decision, reason=reason, override=override,
-              visible=_visible, request_id=_request_id(), **_who(fn, actor()))
+              request_id=_request_id(), **_scope(fn), **_who(fn, actor()))
 
 
 def decide_many(comment_ids: Sequence[int], decision: str, reason: str) -> list[decisions.DecisionResult]:
     fn = decisions.decide_many
     return fn(session(), comment_ids=comment_ids, decision=decision, reason=reason, override=False,
-              visible=_visible, request_id=_request_id(), **_who(fn, actor()))
+              request_id=_request_id(), **_scope(fn), **_who(fn, actor()))
 
 
 def create_ban(site_id: int, kind: str, value: str, reason: str, expires_at: datetime | None) -> Ban:
