@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.extensions["settings"] = settings
-    app.extensions["db"] = Database(settings.database_url)
+    app.extensions["db"] = Database.from_settings(settings)
     logs.init_app(app)
     converters.init_app(app)  # before any route is added
     context.init_app(app)

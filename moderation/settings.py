@@ -90,12 +90,36 @@ class Settings(BaseSettings):
     #: Shortest password accepted for a personal account.
     password_min_length: int = Field(default=12, ge=8, le=128)
 
+    #: --- the audit chain (README, "Lawful requests and retention") ---
+    #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.
+    audit_key: str = Field(default="", repr=False)
+    audit_key_file: str = ""
+    #: Ed25519 private key (PEM) that signs audit checkpoints; development creates one
+    #: under var/ when unset.
+    audit_signing_key_file: str = ""
+    #: Append-only file (JSON lines) the scheduled checkpoint task writes to.
+    audit_checkpoint_file: str = "var/audit-checkpoints.jsonl"
+    audit_checkpoint_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    def audit_key_bytes(self) -> bytes | None:
+        """The configured audit key (None: the development key of moderation/audit.py)."""
+        if self.audit_key:
+            return self.audit_key.encode()
+        if self.audit_key_file:
+            from pathlib import Path
+
+            return Path(self.audit_key_file).read_bytes().strip() or None
+        return None
+
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
         if self.env == "production" and self.secret_key == DEV_SECRET:
             raise ValueError(
                 "MODERATION_SECRET_KEY must be set to a private value in production"
             )
+        if self.env == "production" and not (self.audit_key or self.audit_key_file):
+            raise ValueError("MODERATION_AUDIT_KEY (or MODERATION_AUDIT_KEY_FILE) must be set in "
+                             "production: it keys the audit chain and must live outside the database")
         return self
 
     @property

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from moderation import keys as key_store
-from moderation.api.auth import current_key, forget_cached_keys, require_role
+from moderation.api.auth import current_actor, forget_cached_keys, require_role
 from moderation.api.context import db_session, request_id
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
@@ -74,7 +74,7 @@ def list_sites() -> dict[str, Any]:
 def create_site() -> tuple[dict[str, Any], int]:
     payload = _body(SiteIn)
     try:
-        site = sites.create_site(db_session(), payload.name, payload.policy, actor=current_key().name,
+        site = sites.create_site(db_session(), payload.name, payload.policy, actor=current_actor(),
                                  request_id=request_id())
     except ValidationError as exc:
         raise _policy_error(exc) from None
@@ -103,7 +103,7 @@ def put_policy(site_id: int) -> dict[str, Any]:
     site = _site(site_id)
     data = parse_json_body(request.get_data())
     try:
-        site = policies.set_policy(db_session(), site, data, actor=current_key().name,
+        site = policies.set_policy(db_session(), site, data, actor=current_actor(),
                                    request_id=request_id())
     except ValidationError as exc:
         raise validation_error(errors_to_details(exc), "The policy is invalid.") from None
@@ -130,7 +130,7 @@ def create_key() -> tuple[dict[str, Any], int]:
     site = _site(payload.site_id) if payload.site_id is not None else None
     try:
         key, token = api_keys.create_key(db_session(), role=payload.role, site=site, name=payload.name,
-                                         actor=current_key().name, request_id=request_id())
+                                         actor=current_actor(), request_id=request_id())
     except key_store.KeyRequestError as exc:
         raise validation_error([{"field": "site_id", "code": "invalid", "message": str(exc)}]) from None
     return {**api_keys.key_record(key), "token": token}, 201
@@ -143,7 +143,7 @@ def revoke_key(key_id: int) -> dict[str, Any]:
     key = session.get(ApiKey, key_id) if in_range(key_id) else None
     if key is None:
         raise not_found("key")
-    key = api_keys.revoke_key(session, key, actor=current_key().name, request_id=request_id())
+    key = api_keys.revoke_key(session, key, actor=current_actor(), request_id=request_id())
     forget_cached_keys()  # at once here; other processes within MODERATION_KEY_CACHE_SECONDS
     return api_keys.key_record(key)
 

@@ -1,4 +1,8 @@
-"""Bearer-key authentication and role checks for views."""
+"""Bearer-key authentication and role checks for views.
+
+Every authenticated view gets the caller as one :class:`~moderation.domain.actors.Actor`
+(``current_actor()``), which it passes into the services it calls.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from flask import Flask, current_app, g, request
 
 from moderation import keys
 from moderation.api.context import db_session
+from moderation.domain.actors import Actor
 from moderation.errors import ApiError
+from moderation.services.access import actor_for_key
 from moderation.store import ApiKey
 
 P = ParamSpec("P")
@@ -20,6 +26,12 @@ R = TypeVar("R")
 def current_key() -> ApiKey:
     key: ApiKey = g.api_key
     return key
+
+
+def current_actor() -> Actor:
+    """Who is calling: the actor built from the bearer key (set by :func:`require_role`)."""
+    actor: Actor = g.actor
+    return actor
 
 
 def init_app(app: Flask) -> None:
@@ -76,6 +88,7 @@ def require_role(
                 raise ApiError(403, "forbidden",
                                f"This action needs one of the roles: {', '.join(roles)}.")
             g.api_key = key
+            g.actor = actor_for_key(key)
             if key_limit:
                 _enforce_rate_limit(key)
             return view(*args, **kwargs)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from moderation.api.auth import current_key, require_role
+from moderation.api.auth import current_actor, require_role
 from moderation.api.context import db_session, request_id
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
@@ -52,12 +52,11 @@ def create_ban() -> tuple[dict[str, Any], int]:
         payload = BanIn.model_validate(parse_json_body(request.get_data()))
     except ValidationError as exc:
         raise validation_error(errors_to_details(exc)) from None
-    key = current_key()
     site_id = payload.site_id
     visible_site(site_id)
     try:
         ban = service.create_ban(db_session(), site_id=site_id, kind=payload.kind, value=payload.value,
-                                 reason=payload.reason, expires_at=_expiry(payload), actor=key.name,
+                                 reason=payload.reason, expires_at=_expiry(payload), actor=current_actor(),
                                  request_id=request_id())
     except service.InvalidBan as exc:
         raise validation_error([{"field": exc.field, "code": "invalid",
@@ -83,7 +82,7 @@ def lift_ban(ban_id: int) -> dict[str, Any]:
     ban = session.get(Ban, ban_id) if in_range(ban_id) else None
     if ban is None or not may_see_site(ban.site_id):
         raise not_found("ban")
-    ban = service.lift_ban(session, ban, actor=current_key().name, request_id=request_id())
+    ban = service.lift_ban(session, ban, actor=current_actor(), request_id=request_id())
     return service.ban_record(ban)
 
 

@@ -18,6 +18,7 @@ from moderation.api.openapi import (
 from moderation.api.presenters import verdict_body
 from moderation.api.ratelimit import enforce_intake_limits, enforce_key_limit
 from moderation.api.schemas import CommentIn, parse_comment, parse_idempotency_key
+from moderation.domain.errors import DomainError
 from moderation.errors import ApiError, not_found
 from moderation.queue import enqueue_moderation
 from moderation.services.intake import submit_comment
@@ -65,7 +66,7 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
     max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
     try:
         payload = parse_comment(raw, max_length=max_length)
-    except ApiError:
+    except DomainError:
         enforce_key_limit(key, site)  # a bad request still counts, and over the limit is a 429
         raise
     enforce_intake_limits(key, site, payload.sender.ip)

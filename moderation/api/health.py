@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 import redis
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from moderation.api.context import database, settings
+from moderation.api.operations import Out, documented, respond
 
 bp = Blueprint("health", __name__)
 
 
+class HealthOut(Out):
+    status: Literal["ok"]
+
+
+class ReadyOut(Out):
+    status: Literal["ready", "unavailable"]
+    #: ``ok`` or ``unavailable: <why>`` per dependency (database, redis)
+    checks: dict[str, str]
+
+
 @bp.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+@documented("Liveness: the process is up", public=True, response=HealthOut, description="Alive")
+def healthz() -> Response:
+    return respond(HealthOut(status="ok"))
 
 
 @bp.get("/readyz")
-def readyz() -> tuple[dict[str, Any], int]:
+@documented("Readiness: the database and Redis answer", public=True, response=ReadyOut,
+            description="Ready", other_responses={503: ("A dependency is down", ReadyOut)})
+def readyz() -> Response:
     checks: dict[str, str] = {}
     try:
         database().ping()
@@ -34,33 +48,5 @@ def readyz() -> tuple[dict[str, Any], int]:
     except Exception as exc:
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
-
-
-_READY_SCHEMA = {
-    "type": "object",
-    "required": ["status", "checks"],
-    "properties": {
-        "status": {"type": "string", "enum": ["ready", "unavailable"]},
-        "checks": {"type": "object", "additionalProperties": {"type": "string"}},
-    },
-}
-
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {
-    "/healthz": {"get": {
-        "summary": "Liveness: the process is up",
-        "security": [],
-        "responses": {"200": {"description": "Alive", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"status": {"type": "string"}}}}}}},
-    }},
-    "/readyz": {"get": {
-        "summary": "Readiness: the database and Redis answer",
-        "security": [],
-        "responses": {
-            "200": {"description": "Ready",
-                    "content": {"application/json": {"schema": _READY_SCHEMA}}},
-            "503": {"description": "A dependency is down",
-                    "content": {"application/json": {"schema": _READY_SCHEMA}}},
-        },
-    }},
-}
+    return respond(ReadyOut(status="ready" if ready else "unavailable", checks=checks),
+                   200 if ready else 503)

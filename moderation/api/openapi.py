@@ -1,9 +1,10 @@
 """The OpenAPI 3 document, served at ``/openapi.json``.
 
-Request bodies come from the pydantic schemas (``model_json_schema``); each view
-module describes its own operations in an ``OPENAPI_PATHS`` mapping next to the
-views, and tests/api/test_openapi.py fails when a route is missing from the
-document or documented but not routed.
+Views decorated with ``moderation.api.operations.documented`` are rendered from
+their request and response models (``model_json_schema``) by walking the app's
+URL map; view modules not yet converted still describe their operations in an
+``OPENAPI_PATHS`` mapping next to the views. tests/api/test_openapi.py fails when a
+route is missing from the document or documented but not routed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app
 from pydantic import BaseModel
+
+from moderation.api.operations import (
+    AUTHENTICATED_ERRORS,
+    Out,
+    documented,
+    json_response,
+    openapi_path,
+    operation_of,
+    schema_ref,
+)
 
 bp = Blueprint("openapi", __name__)
 
@@ -83,45 +94,38 @@ def error_responses(*codes: int) -> dict[str, Any]:
     }
 
 
-def json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _add_model(schemas: dict[str, Any], model: type[BaseModel]) -> None:
+    # a response model is documented as it is sent, a request model as it is accepted
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}",
+                                     mode="serialization" if issubclass(model, Out) else "validation")
+    for def_name, definition in schema.pop("$defs", {}).items():
+        schemas[def_name] = definition
+    schemas[model.__name__] = schema
 
 
-def schema_ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-
-#: Errors any authenticated operation may answer with.
-AUTHENTICATED_ERRORS = (401, 403, 429, 500, 503)
-
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {
-    "/openapi.json": {
-        "get": {
-            "summary": "This OpenAPI document",
-            "security": [],
-            "responses": {"200": json_response("OpenAPI 3 document", {"type": "object"})},
-        }
-    }
-}
-
-
-def _collect() -> tuple[dict[str, Any], dict[str, Any]]:
+def _collect(app: Flask) -> tuple[dict[str, Any], dict[str, Any]]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    for rule in app.url_map.iter_rules():
+        operation = operation_of(app.view_functions.get(rule.endpoint))
+        if operation is None:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = operation.render(
+                rule.rule, error_responses)
+        for model in operation.models():
+            _add_model(schemas, model)
     for name in VIEW_MODULES:
         module = importlib.import_module(name)
         for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
             paths.setdefault(path, {}).update(operations)
         for model in getattr(module, "OPENAPI_MODELS", ()):
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            for def_name, definition in schema.pop("$defs", {}).items():
-                schemas[def_name] = definition
-            schemas[model.__name__] = schema
+            _add_model(schemas, model)
     return paths, schemas
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
-    paths, schemas = _collect()
+    paths, schemas = _collect(app)
     # The request-wide guards (moderation/api/guards.py) may answer 422 on any operation.
     for operations in paths.values():
         for operation in operations.values():
@@ -145,8 +149,12 @@ def build_spec(app: Flask) -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
+@documented("This OpenAPI document", public=True, description="OpenAPI 3 document")
 def openapi_document() -> dict[str, Any]:
     spec: dict[str, Any] | None = current_app.extensions.get("openapi")
     if spec is None:
         spec = current_app.extensions["openapi"] = build_spec(current_app)
     return spec
+
+
+__all__ = ["AUTHENTICATED_ERRORS", "build_spec", "error_responses", "json_response", "schema_ref"]

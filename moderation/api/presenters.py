@@ -64,6 +64,7 @@ def decision_body(decision: Decision) -> dict[str, Any]:
         "decision": decision.decision,
         "reason": decision.reason,
         "moderator": decision.actor,
+        "moderator_id": decision.actor_id,
         "override": decision.override,
         "decided_at": iso(decision.created_at),
     }

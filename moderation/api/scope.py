@@ -1,28 +1,26 @@
-"""Tenant isolation for views: which sites the caller's key may see.
+"""Tenant isolation for views: which sites the calling actor may see.
 
-A key scoped to a site sees only that site; anything of another site is a 404,
-exactly as if it did not exist. Unscoped (moderator, compliance, admin) keys see
-every site.
+An actor scoped to sites (a site key, a person with a site list) sees only those;
+anything of another site is a 404, exactly as if it did not exist. Unscoped actors
+see every site.
 """
 
 from __future__ import annotations
 
-from moderation.api.auth import current_key
+from moderation.api.auth import current_actor
 from moderation.api.context import db_session
 from moderation.api.params import MAX_INT
-from moderation.errors import not_found
+from moderation.services import sites
 from moderation.store import Comment, Site
 
 
 def visible_site_ids() -> list[int] | None:
-    """None: every site; otherwise the one site the key is scoped to."""
-    key = current_key()
-    return None if key.site_id is None else [key.site_id]
+    """None: every site; otherwise the sites the caller is confined to."""
+    return current_actor().visible_site_ids()
 
 
 def may_see_site(site_id: int) -> bool:
-    key = current_key()
-    return key.site_id is None or key.site_id == site_id
+    return current_actor().may_see(site_id)
 
 
 def may_see_comment(comment: Comment) -> bool:
@@ -35,10 +33,7 @@ def in_range(item_id: int) -> bool:
 
 
 def visible_site(site_id: int) -> Site:
-    site = db_session().get(Site, site_id) if in_range(site_id) else None
-    if site is None or not may_see_site(site_id):
-        raise not_found("site")
-    return site
+    return sites.visible_site(db_session(), site_id, current_actor())
 
 
 def site_filter(site_id: int | None) -> list[int] | None:

@@ -1,4 +1,4 @@
-"""Compliance commands: ``compliance …`` (exports), ``retention run``, ``senders erase``, ``audit verify``.
+"""Compliance commands: ``compliance …`` (exports), ``retention run``, ``senders erase``.
 
 ``compliance`` subcommands act as a compliance API key (``--key`` or
 ``MODERATION_COMPLIANCE_KEY``) under exactly the API's rules: site scoping,
@@ -17,7 +17,6 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation import audit as audit_log
 from moderation import keys as key_service
 from moderation.services import disclosure, exports, retention
 from moderation.services.access import Actor, ComplianceError, actor_for_key
@@ -34,7 +33,7 @@ key_option = click.option("--key", "token", envvar=KEY_ENV, required=True, show_
 
 def _setup() -> tuple[Settings, Database]:
     settings = load_settings()
-    return settings, Database(settings.database_url)
+    return settings, Database.from_settings(settings)
 
 
 def _operator() -> Actor:
@@ -212,23 +211,4 @@ def senders_erase(email: str, site_name: str | None) -> None:
     click.echo(f"erased the personal data of {result.erased} record(s) of sender {result.sender}")
 
 
-@click.group("audit")
-def audit_group() -> None:
-    """The tamper-evident audit log."""
-
-
-@audit_group.command("verify")
-def audit_verify() -> None:
-    """Check the whole hash chain; exit 1 and name the first broken link if it is broken."""
-    _settings, db = _setup()
-    with db.session() as session:
-        report = audit_log.verify_chain(session)
-    if report.ok:
-        click.echo(f"audit chain OK: {report.checked} events verified")
-        return
-    click.echo(f"audit chain BROKEN at event {report.first_broken_id}: {report.problem} "
-               f"({report.checked} events verified before it)", err=True)
-    sys.exit(1)
-
-
-COMMANDS: list[click.Command] = [compliance, retention_group, senders, audit_group]
+COMMANDS: list[click.Command] = [compliance, retention_group, senders]

@@ -20,20 +20,23 @@ import urllib.request
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation import keys as key_service
 from moderation.accounts import passwords
 from moderation.domain.actors import Actor
 from moderation.embedded_redis import free_port, start_redis
+from moderation.services import api_keys
+from moderation.services import sites as site_service
 from moderation.services import users as user_service
 from moderation.settings import load_settings
-from moderation.store import Site, User
+from moderation.store import User
 from moderation.store.database import Database
 from moderation.store.migrate import upgrade
 
 DEV_SITE = "dev-site"
+#: ``make run`` sets up the development site and key as this actor (audited like any change).
+DEV_ACTOR = Actor.system("dev", "make run")
 VAR = Path("var")
 
 
@@ -41,18 +44,15 @@ def _dev_key(db: Database) -> str:
     """Reuse the development site key kept in var/, or create one."""
     key_file = VAR / "dev-site-key"
     with db.session() as session:
-        site = session.scalars(select(Site).where(Site.name == DEV_SITE)).one_or_none()
+        site = site_service.find_site(session, DEV_SITE)
         if site is None:
-            site = Site(name=DEV_SITE, policy={})
-            session.add(site)
-            session.flush()
+            site = site_service.create_site(session, DEV_SITE, actor=DEV_ACTOR)
         if key_file.exists():
             token = key_file.read_text().strip()
             if key_service.find_active_key(session, token) is not None:
-                session.commit()
                 return token
-        _key, token = key_service.create_key(session, role="site", site=site, name="dev-site-key")
-        session.commit()
+        _key, token = api_keys.create_key(session, role="site", site=site, name="dev-site-key",
+                                          actor=DEV_ACTOR)
     key_file.write_text(token + "\n")
     key_file.chmod(0o600)
     return token
@@ -72,10 +72,11 @@ def _dev_accounts(db: Database, min_length: int) -> list[dict[str, str]]:
         known = {a["username"]: a for a in json.loads(accounts_file.read_text())}
     except (OSError, ValueError, KeyError, TypeError):
         known = {}
-    actor = Actor.system("dev", "make run")
+    actor = DEV_ACTOR
     result: list[dict[str, str]] = []
     with db.session() as session:
-        site = session.scalars(select(Site).where(Site.name == DEV_SITE)).one()
+        site = site_service.find_site(session, DEV_SITE)
+        assert site is not None, "_dev_key creates the development site first"
         for username, name, role in DEV_ACCOUNTS:
             entry = dict(known.get(username) or {})
             user = user_service.find_user(session, username)
@@ -196,7 +197,7 @@ def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
         os.environ.update(env)
         settings = load_settings()
         upgrade(settings.database_url)
-        database = Database(settings.database_url)
+        database = Database.from_settings(settings)
         token = _dev_key(database)
         accounts = _dev_accounts(database, settings.password_min_length)
         python = sys.executable

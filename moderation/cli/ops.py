@@ -1,5 +1,6 @@
 """Database, site and key commands: ``init-db``, ``sites create``, ``sites policy show|set``,
-``keys create|list|revoke``. Changes made here are audited with the actor ``cli``."""
+``keys create|list|revoke``. Every change goes through a service and is audited with the
+actor ``system:cli``."""
 
 from __future__ import annotations
 
@@ -8,22 +9,20 @@ import sys
 from typing import TextIO
 
 import click
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import keys as key_service
+from moderation.domain.actors import CLI
 from moderation.services import api_keys, policies
+from moderation.services import sites as site_service
 from moderation.settings import load_settings
-from moderation.store import ApiKey, Site
+from moderation.store import Site
 from moderation.store.database import Database
 from moderation.store.migrate import upgrade
 
-CLI_ACTOR = "cli"
-
 
 def _database() -> Database:
-    return Database(load_settings().database_url)
+    return Database.from_settings(load_settings())
 
 
 @click.command("init-db")
@@ -46,13 +45,11 @@ def create_site(name: str) -> None:
     name = name.strip()
     if not name or len(name) > 100:
         raise click.BadParameter("a site name is 1-100 characters", param_hint="NAME")
-    db = _database()
-    with db.session() as session:
-        session.add(Site(name=name, policy={}))
+    with _database().session() as session:
         try:
-            session.commit()
-        except IntegrityError:
-            raise click.ClickException(f"a site named {name!r} already exists") from None
+            site_service.create_site(session, name, actor=CLI)
+        except site_service.SiteExists as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"created site {name}")
 
 
@@ -71,11 +68,11 @@ def create_key(role: str, site_name: str | None, name: str | None) -> None:
     with db.session() as session:
         site = None
         if site_name is not None:
-            site = session.scalars(select(Site).where(Site.name == site_name)).one_or_none()
+            site = site_service.find_site(session, site_name)
             if site is None:
                 raise click.ClickException(f"no site named {site_name!r}; create it first")
         try:
-            key, token = api_keys.create_key(session, role=role, site=site, name=name, actor=CLI_ACTOR)
+            key, token = api_keys.create_key(session, role=role, site=site, name=name, actor=CLI)
         except key_service.KeyRequestError as exc:
             raise click.UsageError(str(exc)) from None
         click.echo(f"created {role} key {key.name!r} (shown once; store it now):", err=False)
@@ -88,7 +85,7 @@ def list_keys(site_name: str | None) -> None:
     """List keys: id, name, role, site, token prefix, created, last used, revoked."""
     with _database().session() as session:
         site_id = _site(session, site_name).id if site_name else None
-        names = {site.id: site.name for site in session.scalars(select(Site))}
+        names = {site.id: site.name for site in site_service.list_sites(session)}
         for key in api_keys.list_keys(session, site_id=site_id):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
             used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
@@ -101,15 +98,15 @@ def list_keys(site_name: str | None) -> None:
 def revoke_key(key_id: int) -> None:
     """Revoke the key with id KEY_ID (see ``keys list``)."""
     with _database().session() as session:
-        key = session.get(ApiKey, key_id)
+        key = api_keys.find_key(session, key_id)
         if key is None:
             raise click.ClickException(f"no key with id {key_id}")
-        api_keys.revoke_key(session, key, actor=CLI_ACTOR)
+        api_keys.revoke_key(session, key, actor=CLI)
     click.echo(f"revoked key {key_id}")
 
 
 def _site(session: Session, name: str) -> Site:
-    site = session.scalars(select(Site).where(Site.name == name)).one_or_none()
+    site = site_service.find_site(session, name)
     if site is None:
         raise click.ClickException(f"no site named {name!r}")
     return site
@@ -145,7 +142,7 @@ def set_policy(name: str, source: TextIO) -> None:
     with _database().session() as session:
         site = _site(session, name)
         try:
-            site = policies.set_policy(session, site, data, actor=CLI_ACTOR, request_id=None)
+            site = policies.set_policy(session, site, data, actor=CLI, request_id=None)
         except policies.ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise click.ClickException(f"invalid policy: {problems}") from None

@@ -33,11 +33,11 @@ def _operator() -> Actor:
     return Actor.system("cli", f"command line ({getpass.getuser()})")
 
 
-class _Failed(click.ClickException):
-    def __init__(self, error: DomainError) -> None:
-        problems = "; ".join(f"{d['field']}: {d['message']}" for d in error.details)
-        super().__init__(f"{error.message} {problems}".strip())
-        self.exit_code = error.exit_code
+def _Failed(error: DomainError) -> click.ClickException:  # noqa: N802 (reads like the class it returns)
+    """The CLI's answer to a service's refusal: bad input exits 2, anything else 1."""
+    problems = "; ".join(f"{d['field']}: {d['message']}" for d in error.details)
+    message = f"{error.message} {problems}".strip()
+    return click.UsageError(message) if error.exit_code == 2 else click.ClickException(message)
 
 
 def _password(from_stdin: bool, generate: bool = True) -> tuple[str, bool]:

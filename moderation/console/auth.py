@@ -185,7 +185,7 @@ def _request_id() -> str | None:
 def _audit_lockouts(lockouts: list[Lockout], username: str, user: User | None) -> None:
     db = db_session()
     for lockout in lockouts:
-        audit.record(db, actor=SIGN_IN.id, action="auth.lockout", target_type="user",
+        audit.record(db, actor=SIGN_IN, action="auth.lockout", target_type="user",
                      target_id=user.id if user is not None else None,
                      after={"scope": lockout.scope, "username": username, "ip": _client_ip(),
                             "lockout_seconds": lockout.retry_after},
@@ -215,7 +215,7 @@ def _signed_in(row: ConsoleSession, user: User, method: str) -> None:
         row.stage = console_sessions.STAGE_FULL
         session["sid"] = console_sessions.rotate(row)
     user.last_login_at = datetime.now(UTC)
-    audit.record(db, actor=f"user:{user.id}", action="auth.sign_in", target_type="user",
+    audit.record(db, actor=users.actor_for(db, user), action="auth.sign_in", target_type="user",
                  target_id=user.id, after={"username": user.username, "method": method,
                                            "ip": _client_ip()},
                  request_id=_request_id())
@@ -355,7 +355,7 @@ def logout() -> ResponseReturnValue:
     if row is not None and user is not None:
         db = db_session()
         console_sessions.end(row, "signed_out")
-        audit.record(db, actor=f"user:{user.id}", action="auth.sign_out", target_type="user",
+        audit.record(db, actor=users.actor_for(db, user), action="auth.sign_out", target_type="user",
                      target_id=user.id, after={"username": user.username}, request_id=_request_id())
         db.commit()
     session.clear()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation import keys as key_store
+from moderation.domain.actors import Actor
 from moderation.keys import KeyRequestError
 from moderation.store import ApiKey, Site
 
@@ -34,17 +35,26 @@ def key_record(key: ApiKey) -> dict[str, Any]:
 
 
 def create_key(
-    session: Session, *, role: str, site: Site | None, name: str | None, actor: str,
+    session: Session, *, role: str, site: Site | None, name: str | None, actor: Actor,
     request_id: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key, audit it, commit, and return it with its token (shown once)."""
     if role == "admin" and site is not None:
         raise KeyRequestError("admin keys are not scoped to a site")
     key, token = key_store.create_key(session, role=role, site=site, name=name)
+    # A key made by a person (signed in, or through a key of theirs) belongs to that person.
+    key.owner_user_id = actor.user_id
+    session.flush()
     audit.record(session, actor=actor, action="key.create", target_type="api_key", target_id=key.id,
-                 site_id=key.site_id, after=key_record(key), request_id=request_id)
+                 site_id=key.site_id, after={**key_record(key), "owner_user_id": key.owner_user_id},
+                 request_id=request_id)
     session.commit()
     return key, token
+
+
+def find_key(session: Session, key_id: int) -> ApiKey | None:
+    """The key with this id (revoked or not), or None; ids beyond the column's range find nothing."""
+    return session.get(ApiKey, key_id) if 0 < key_id <= 2**31 - 1 else None
 
 
 def list_keys(session: Session, *, site_id: int | None = None,
@@ -57,7 +67,7 @@ def list_keys(session: Session, *, site_id: int | None = None,
     return list(session.scalars(query))
 
 
-def revoke_key(session: Session, key: ApiKey, *, actor: str, request_id: str | None = None) -> ApiKey:
+def revoke_key(session: Session, key: ApiKey, *, actor: Actor, request_id: str | None = None) -> ApiKey:
     """Revoke a key (idempotent: revoking a revoked key changes and audits nothing). Commits."""
     if key.revoked_at is not None:
         return key

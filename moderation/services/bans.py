@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.domain.actors import Actor
 from moderation.senders import mask_email, mask_ip, normalise_email
 from moderation.store import Ban
 
@@ -59,7 +60,7 @@ def shown_value(ban: Ban) -> str:
 def ban_record(ban: Ban) -> dict[str, Any]:
     return {
         "id": ban.id, "site_id": ban.site_id, "kind": ban.kind, "value": shown_value(ban),
-        "reason": ban.reason, "created_by": ban.created_by,
+        "reason": ban.reason, "created_by": ban.created_by, "created_by_id": ban.created_by_id,
         "created_at": ban.created_at.isoformat(),
         "expires_at": ban.expires_at.isoformat() if ban.expires_at else None,
         "lifted_at": ban.lifted_at.isoformat() if ban.lifted_at else None,
@@ -73,7 +74,7 @@ def is_active(ban: Ban, now: datetime | None = None) -> bool:
 
 def create_ban(
     session: Session, *, site_id: int, kind: str, value: str, reason: str,
-    expires_at: datetime | None, actor: str, request_id: str | None,
+    expires_at: datetime | None, actor: Actor, request_id: str | None,
 ) -> Ban:
     if kind not in KINDS:
         raise InvalidBan("kind", f"must be one of {', '.join(KINDS)}")
@@ -81,7 +82,7 @@ def create_ban(
     if expires_at is not None and expires_at <= now:
         raise InvalidBan("expires_at", "must be in the future")
     ban = Ban(site_id=site_id, kind=kind, value=normalise_value(kind, value), reason=reason,
-              created_by=actor, created_at=now, expires_at=expires_at)
+              created_by=actor.display_name, created_by_id=actor.id, created_at=now, expires_at=expires_at)
     session.add(ban)
     session.flush()
     audit.record(session, actor=actor, action="ban.create", target_type="ban", target_id=ban.id,
@@ -105,12 +106,13 @@ def list_bans(session: Session, *, site_ids: Sequence[int] | None, active_only: 
     return list(session.scalars(query))
 
 
-def lift_ban(session: Session, ban: Ban, *, actor: str, request_id: str | None) -> Ban:
+def lift_ban(session: Session, ban: Ban, *, actor: Actor, request_id: str | None) -> Ban:
     """Lift a ban (idempotent). Commits."""
     if ban.lifted_at is not None:
         return ban
     before = ban_record(ban)
     ban.lifted_at = datetime.now(UTC)
+    ban.lifted_by_id = actor.id
     session.flush()
     audit.record(session, actor=actor, action="ban.lift", target_type="ban", target_id=ban.id,
                  site_id=ban.site_id, before=before, after=ban_record(ban), request_id=request_id)

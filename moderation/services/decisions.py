@@ -1,6 +1,6 @@
 """Moderator decisions: approve or reject a comment, one at a time or in bulk.
 
-A decision appends a ``decisions`` row (with the moderator's key name and time),
+A decision appends a ``decisions`` row (with the actor's id, display name and time),
 updates the comment's current status and appends a ``comment.decide`` audit
 event, all in one transaction. A comment that already has a decision is claimed
 only with ``override``: the claim is a conditional UPDATE on
@@ -10,7 +10,7 @@ win — the loser gets a conflict.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -19,7 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.store import ApiKey, Comment, Decision
+from moderation.domain.actors import Actor
+from moderation.domain.errors import NotFound
+from moderation.store import Comment, Decision
 
 Outcome = Literal["decided", "not_found", "conflict"]
 DECISIONS = ("approved", "rejected")
@@ -35,13 +37,21 @@ class DecisionResult:
     previous: str | None = None  # the latest decision on a conflict
 
 
+def visible_comment(session: Session, comment_id: int, actor: Actor) -> Comment:
+    """The comment if it exists within the actor's sites; :class:`NotFound` otherwise."""
+    comment = session.get(Comment, comment_id) if 0 < comment_id <= 2**31 - 1 else None
+    if comment is None or not actor.may_see(comment.site_id):
+        raise NotFound.of("comment")
+    return comment
+
+
 def decide(
     session: Session, *, comment_id: int, decision: str, reason: str, override: bool,
-    key: ApiKey, visible: Callable[[Comment], bool], request_id: str | None,
+    actor: Actor, request_id: str | None,
 ) -> DecisionResult:
-    """Record one decision. ``visible`` is the caller's tenant scope check. Commits."""
-    comment = session.get(Comment, comment_id)
-    if comment is None or not visible(comment):
+    """Record one decision, within the actor's sites (others are ``not_found``). Commits."""
+    comment = session.get(Comment, comment_id) if 0 < comment_id <= 2**31 - 1 else None
+    if comment is None or not actor.may_see(comment.site_id):
         session.rollback()
         return DecisionResult(comment_id, "not_found")
     before = {"status": comment.status, "last_decision": comment.last_decision}
@@ -59,11 +69,11 @@ def decide(
         session.refresh(comment)
         return DecisionResult(comment_id, "conflict", status=comment.status,
                               previous=comment.last_decision)
-    row = Decision(comment_id=comment_id, decision=decision, reason=reason, actor=key.name,
-                   actor_key_id=key.id, override=override, created_at=now)
+    row = Decision(comment_id=comment_id, decision=decision, reason=reason, actor=actor.display_name,
+                   actor_id=actor.id, actor_key_id=actor.key_id, override=override, created_at=now)
     session.add(row)
     session.flush()
-    audit.record(session, actor=key.name, action="comment.decide", target_type="comment",
+    audit.record(session, actor=actor, action="comment.decide", target_type="comment",
                  target_id=comment_id, site_id=comment.site_id, before=before,
                  after={"status": decision, "reason": reason, "override": override,
                         "decision_id": row.id},
@@ -74,13 +84,13 @@ def decide(
 
 def decide_many(
     session: Session, *, comment_ids: Sequence[int], decision: str, reason: str, override: bool,
-    key: ApiKey, visible: Callable[[Comment], bool], request_id: str | None,
+    actor: Actor, request_id: str | None,
 ) -> list[DecisionResult]:
     """Decide each id independently (each in its own transaction), in the order given."""
     results = []
     for comment_id in dict.fromkeys(comment_ids):  # de-duplicated, order kept
         results.append(decide(session, comment_id=comment_id, decision=decision, reason=reason,
-                              override=override, key=key, visible=visible, request_id=request_id))
+                              override=override, actor=actor, request_id=request_id))
     return results
 
 

@@ -47,7 +47,7 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    audit.record(session, actor=actor.label, action="compliance.request.create",
+    audit.record(session, actor=actor, action="compliance.request.create",
                  target_type="disclosure_request", target_id=request.id, site_id=request.site_id,
                  after={"authority": case.authority, "legal_reference": case.legal_reference,
                         "due_at": due_at.isoformat(), "scope": request.scope},
@@ -108,7 +108,7 @@ def close_request(session: Session, request_id: int, actor: Actor, *,
     before = request.status
     request.status = "closed"
     request.closed_at = datetime.now(UTC)
-    audit.record(session, actor=actor.label, action="compliance.request.close",
+    audit.record(session, actor=actor, action="compliance.request.close",
                  target_type="disclosure_request", target_id=request.id, site_id=request.site_id,
                  before={"status": before}, after={"status": "closed"}, request_id=request_id_header)
     session.commit()

@@ -29,7 +29,7 @@ from moderation.services.access import Actor, Conflict, Corrupted, NotFound, Ref
 from moderation.services.disclosure import visible_request
 from moderation.services.scopes import Scope
 from moderation.services.sender_records import FIELDS, iso, iter_batches
-from moderation.store import Export, ExportApproval
+from moderation.store import ApiKey, Export, ExportApproval
 
 #: Leading characters that make spreadsheets evaluate a cell (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -151,7 +151,7 @@ def create_export(
         if case.status == "open":
             case.status = "exported"
         session.flush()
-        audit.record(session, actor=actor.label, action="compliance.export.create",
+        audit.record(session, actor=actor, action="compliance.export.create",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      after={"request_id": case.id, "format": fmt, "sha256": export.sha256,
                             "record_count": count, "status": export.status},
@@ -177,18 +177,30 @@ def approvals(session: Session, export_id: int) -> list[ExportApproval]:
                                 .order_by(ExportApproval.id)))
 
 
+def _creator(session: Session, export: Export) -> str | None:
+    """The person behind the key that made ``export`` (its owner, else the key itself)."""
+    if export.created_by_key_id is None:
+        return None
+    key = session.get(ApiKey, export.created_by_key_id)
+    if key is not None and key.owner_user_id is not None:
+        return f"user:{key.owner_user_id}"
+    return f"key:{export.created_by_key_id}"
+
+
 def approve_export(session: Session, export_id: int, actor: Actor, *,
                    request_id: str | None = None) -> Export:
-    """Record a second key's approval; the creator's own approval is refused and audited."""
+    """Record a second person's approval; the creator's own approval (with the same key, or
+    another key of the same person) is refused and audited."""
     export = visible_export(session, export_id, actor)
     if actor.key_id is None:
         raise Refused("Only a compliance key can approve an export.")
-    if actor.key_id == export.created_by_key_id:
-        audit.record(session, actor=actor.label, action="compliance.export.approve_refused",
+    if actor.key_id == export.created_by_key_id or actor.same_person(_creator(session, export)):
+        audit.record(session, actor=actor, action="compliance.export.approve_refused",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      after={"reason": "self_approval"}, request_id=request_id)
         session.commit()
-        raise Refused("An export must be approved by a different compliance key than its creator's.")
+        raise Refused("An export must be approved by a different compliance key than its creator's, "
+                      "held by a different person.")
     if any(a.key_id == actor.key_id for a in approvals(session, export.id)):
         return export
     before = export.status
@@ -199,7 +211,7 @@ def approve_export(session: Session, export_id: int, actor: Actor, *,
     except IntegrityError:  # the same key approved concurrently
         session.rollback()
         return visible_export(session, export_id, actor)
-    audit.record(session, actor=actor.label, action="compliance.export.approve", target_type="export",
+    audit.record(session, actor=actor, action="compliance.export.approve", target_type="export",
                  target_id=export.id, site_id=export.site_id, before={"status": before},
                  after={"status": export.status, "sha256": export.sha256}, request_id=request_id)
     session.commit()
@@ -222,12 +234,12 @@ def open_download(session: Session, export_id: int, actor: Actor, export_dir: st
         raise Refused("This export awaits approval by a second compliance key.")
     path = Path(export_dir) / export.file_name
     if not path.is_file() or file_digest(path) != export.sha256:
-        audit.record(session, actor=actor.label, action="compliance.export.digest_mismatch",
+        audit.record(session, actor=actor, action="compliance.export.digest_mismatch",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      request_id=request_id)
         session.commit()
         raise Corrupted("The stored export no longer matches its SHA-256; it was not served.")
-    audit.record(session, actor=actor.label, action="compliance.export.download", target_type="export",
+    audit.record(session, actor=actor, action="compliance.export.download", target_type="export",
                  target_id=export.id, site_id=export.site_id,
                  after={"sha256": export.sha256, "record_count": export.record_count},
                  request_id=request_id)

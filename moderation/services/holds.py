@@ -47,7 +47,7 @@ def create_hold(
                      expires_at=expires_at, created_by_key_id=actor.key_id, created_by=actor.label)
     session.add(hold)
     session.flush()
-    audit.record(session, actor=actor.label, action="compliance.hold.create", target_type="legal_hold",
+    audit.record(session, actor=actor, action="compliance.hold.create", target_type="legal_hold",
                  target_id=hold.id, site_id=hold.site_id,
                  after={"reference": reference, "scope": hold.scope,
                         "expires_at": expires_at.isoformat() if expires_at else None},
@@ -81,7 +81,7 @@ def release_hold(session: Session, hold_id: int, actor: Actor, *, request_id: st
     if hold.released_at is not None:
         raise Conflict("The hold is already released.")
     hold.released_at = now or datetime.now(UTC)
-    audit.record(session, actor=actor.label, action="compliance.hold.release", target_type="legal_hold",
+    audit.record(session, actor=actor, action="compliance.hold.release", target_type="legal_hold",
                  target_id=hold.id, site_id=hold.site_id, before={"released_at": None},
                  after={"released_at": hold.released_at.isoformat()}, request_id=request_id)
     session.commit()

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.domain.actors import Actor
 from moderation.pipeline.policy import FALLBACK_THRESHOLDS
 from moderation.store import Site
 
@@ -130,7 +131,7 @@ def effective_policy(site: Site) -> dict[str, Any]:
 
 
 def set_policy(
-    session: Session, site: Site, data: dict[str, Any], *, actor: str, request_id: str | None
+    session: Session, site: Site, data: dict[str, Any], *, actor: Actor, request_id: str | None
 ) -> Site:
     """Replace the site's policy overrides, bump its version and audit the change. Commits."""
     stored = validate_policy(data)

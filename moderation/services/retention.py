@@ -74,7 +74,7 @@ def run_retention(session: Session, *, retention_days: int, actor: Actor,
         erased += len(free)
         skipped += len(batch) - len(free)
     report = RetentionReport(cutoff=cutoff, erased=erased, skipped_held=skipped, holds=len(holds))
-    audit.record(session, actor=actor.label, action="retention.purge", target_type="sender_details",
+    audit.record(session, actor=actor, action="retention.purge", target_type="sender_details",
                  after={"cutoff": cutoff.isoformat(), "retention_days": retention_days,
                         "erased": erased, "skipped_held": skipped, "active_holds": len(holds)},
                  request_id=request_id)
@@ -112,14 +112,14 @@ def erase_sender(session: Session, *, email: str, secret_key: str, actor: Actor,
                 held[(hold.kind, hold.id)] = hold
     if held:
         result = ErasureResult(sender, len(ids), 0, sorted(held.values(), key=lambda h: (h.kind, h.id)))
-        audit.record(session, actor=actor.label, action="sender.erase_refused",
+        audit.record(session, actor=actor, action="sender.erase_refused",
                      target_type="sender", target_id=sender, site_id=site_id,
                      after={"records": len(ids), "held_by": [h.label for h in result.held_by]})
         session.commit()
         return result
     for start in range(0, len(ids), BATCH_SIZE):
         _erase(session, ids[start:start + BATCH_SIZE], now)
-    audit.record(session, actor=actor.label, action="sender.erase", target_type="sender",
+    audit.record(session, actor=actor, action="sender.erase", target_type="sender",
                  target_id=sender, site_id=site_id, after={"erased": len(ids)})
     session.commit()
     return ErasureResult(sender, len(ids), len(ids))

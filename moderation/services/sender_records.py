@@ -114,7 +114,7 @@ def view_sender(session: Session, comment_id: int, actor: Actor, *,
     if site_id is None or not actor.may_see(site_id):
         raise NotFound("No such comment.")
     batch = next(iter_batches(session, Scope(site_id=site_id, comment_ids=(comment_id,))))
-    audit.record(session, actor=actor.label, action="sender.view", target_type="comment",
+    audit.record(session, actor=actor, action="sender.view", target_type="comment",
                  target_id=comment_id, site_id=site_id, request_id=request_id)
     session.commit()
     return batch[0]

@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import audit
+from moderation.domain.actors import Actor
+from moderation.domain.errors import NotFound
 from moderation.services.policies import validate_policy
 from moderation.store import Site
 
@@ -22,7 +24,7 @@ def find_site(session: Session, name: str) -> Site | None:
 
 
 def create_site(
-    session: Session, name: str, policy: dict[str, Any] | None = None, *, actor: str,
+    session: Session, name: str, policy: dict[str, Any] | None = None, *, actor: Actor,
     request_id: str | None = None,
 ) -> Site:
     """Create a site (with an optional validated policy) and audit it. Commits."""
@@ -38,6 +40,14 @@ def create_site(
                                          "policy_version": site.policy_version},
                  request_id=request_id)
     session.commit()
+    return site
+
+
+def visible_site(session: Session, site_id: int, actor: Actor) -> Site:
+    """The site if it exists and the actor may act on it; :class:`NotFound` otherwise."""
+    site = session.get(Site, site_id) if 0 < site_id <= 2**31 - 1 else None
+    if site is None or not actor.may_see(site.id):
+        raise NotFound.of("site")
     return site
 
 

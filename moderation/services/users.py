@@ -160,7 +160,7 @@ def create_user(
         raise Conflict(f"A user named {username!r} already exists.", code="user_exists") from None
     if not everything:
         _set_sites(session, user, sites)
-    audit.record(session, actor=actor.id, action="user.create", target_type="user", target_id=user.id,
+    audit.record(session, actor=actor, action="user.create", target_type="user", target_id=user.id,
                  after=user_record(user, None if everything else sites), request_id=request_id)
     session.commit()
     return user
@@ -186,7 +186,7 @@ def update_user(
     if (before["role"], before["site_ids"], before["all_sites"]) != (after["role"], after["site_ids"],
                                                                       after["all_sites"]):
         end_sessions(session, user, reason="scope_changed")
-    audit.record(session, actor=actor.id, action="user.update", target_type="user", target_id=user.id,
+    audit.record(session, actor=actor, action="user.update", target_type="user", target_id=user.id,
                  before=before, after=after, request_id=request_id)
     session.commit()
     return user
@@ -210,7 +210,7 @@ def disable_user(session: Session, user: User, *, actor: Actor, request_id: str 
     before = user_record(user)
     user.disabled_at = _now()
     end_sessions(session, user, reason="disabled")
-    audit.record(session, actor=actor.id, action="user.disable", target_type="user", target_id=user.id,
+    audit.record(session, actor=actor, action="user.disable", target_type="user", target_id=user.id,
                  before=before, after=user_record(user), request_id=request_id)
     session.commit()
     return user
@@ -221,7 +221,7 @@ def enable_user(session: Session, user: User, *, actor: Actor, request_id: str |
         return user
     before = user_record(user)
     user.disabled_at = None
-    audit.record(session, actor=actor.id, action="user.enable", target_type="user", target_id=user.id,
+    audit.record(session, actor=actor, action="user.enable", target_type="user", target_id=user.id,
                  before=before, after=user_record(user), request_id=request_id)
     session.commit()
     return user
@@ -242,7 +242,7 @@ def set_password(
         _clear_totp(session, user)
     end_sessions(session, user, reason="password_changed")
     action = "user.password_change" if actor.user_id == user.id else "user.password_reset"
-    audit.record(session, actor=actor.id, action=action, target_type="user", target_id=user.id,
+    audit.record(session, actor=actor, action=action, target_type="user", target_id=user.id,
                  after={"username": user.username, "totp_reset": reset_totp}, request_id=request_id)
     session.commit()
     return user
@@ -299,7 +299,7 @@ def confirm_enrolment(
     user.totp_enabled_at = _now()
     user.totp_last_step = step
     codes = _replace_recovery_codes(session, user)
-    audit.record(session, actor=actor.id, action="user.totp_enable", target_type="user",
+    audit.record(session, actor=actor, action="user.totp_enable", target_type="user",
                  target_id=user.id, after={"username": user.username}, request_id=request_id)
     session.commit()
     return codes
@@ -310,7 +310,7 @@ def regenerate_recovery_codes(session: Session, user: User, *, actor: Actor,
     if not user.totp_enabled:
         raise Conflict("Set up an authenticator app first.", code="totp_not_enabled")
     codes = _replace_recovery_codes(session, user)
-    audit.record(session, actor=actor.id, action="user.recovery_codes_regenerate", target_type="user",
+    audit.record(session, actor=actor, action="user.recovery_codes_regenerate", target_type="user",
                  target_id=user.id, after={"username": user.username}, request_id=request_id)
     session.commit()
     return codes
@@ -352,7 +352,7 @@ def verify_second_factor(session: Session, user: User, code: str, *,
         .values(used_at=_now()))
     if not getattr(claimed, "rowcount", 0):
         return None
-    audit.record(session, actor=f"user:{user.id}", action="user.recovery_code_use", target_type="user",
+    audit.record(session, actor=actor_for(session, user), action="user.recovery_code_use", target_type="user",
                  target_id=user.id, after={"username": user.username,
                                            "remaining": remaining_recovery_codes(session, user)},
                  request_id=request_id)
@@ -363,7 +363,7 @@ def reset_totp(session: Session, user: User, *, actor: Actor, request_id: str | 
     """Remove a user's second factor (they enrol again at their next sign-in). Commits."""
     _clear_totp(session, user)
     end_sessions(session, user, reason="totp_reset")
-    audit.record(session, actor=actor.id, action="user.totp_reset", target_type="user",
+    audit.record(session, actor=actor, action="user.totp_reset", target_type="user",
                  target_id=user.id, after={"username": user.username}, request_id=request_id)
     session.commit()
     return user

@@ -19,7 +19,8 @@ class AuditEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(100))  # the actor's stable id
+    actor_name: Mapped[str | None] = mapped_column(String(200))  # its display name at the time
     action: Mapped[str] = mapped_column(String(64))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[str | None] = mapped_column(String(100))

@@ -119,7 +119,8 @@ class Decision(Base):
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
     decision: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(100))  # display name at the time
+    actor_id: Mapped[str | None] = mapped_column(String(100))  # stable id: user:3, key:7
     actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     override: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -51,7 +51,9 @@ class Ban(Base):
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(320))
     reason: Mapped[str] = mapped_column(String(500), default="")
-    created_by: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(100))  # display name at the time
+    created_by_id: Mapped[str | None] = mapped_column(String(100))  # the actor's stable id
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     lifted_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[str | None] = mapped_column(String(100))

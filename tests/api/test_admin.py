@@ -146,4 +146,4 @@ def test_cli_keys_list_revoke_and_site_policy(app: Flask, database_url: str, mon
     admin = make_key(app, "admin")
     events = app.test_client().get("/v1/audit", headers=auth(admin)).get_json()["items"]
     assert [e["action"] for e in events][:3] == ["policy.update", "key.revoke", "key.create"]
-    assert events[0]["actor"] == "cli"
+    assert events[0]["actor"] == "system:cli" and events[0]["actor_name"] == "command line"

@@ -61,8 +61,12 @@ def test_a_second_decision_conflicts_unless_overridden(app: Flask, client: Flask
         assert session.get(Comment, comment).status == "rejected"
         events = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "comment.decide")
                                       .order_by(AuditEvent.id)))
-        assert [(e.actor, e.before["status"], e.after["status"]) for e in events] == [
+        assert [(e.actor_name, e.before["status"], e.after["status"]) for e in events] == [
             ("alice", "needs_review", "approved"), ("bob", "approved", "rejected")]
+        # one stable id per actor, recorded on the audit event and the decision alike
+        assert [e.actor for e in events] == [d.actor_id for d in history]
+        assert len({e.actor for e in events}) == 2
+        assert all(e.actor.startswith("key:") for e in events)
         assert all(e.request_id for e in events)
 
 

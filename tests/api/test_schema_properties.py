@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moderation.api.schemas import parse_comment
-from moderation.errors import ApiError
+from moderation.domain.errors import DomainError as ApiError
 from moderation.pipeline import structure
 from tests.support.factories import comment_body
 

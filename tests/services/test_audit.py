@@ -6,13 +6,15 @@ from flask import Flask
 from sqlalchemy import text
 
 from moderation import audit
+from moderation.domain.actors import Actor
 
 
 def _append(app: Flask, n: int) -> None:
     with app.extensions["db"].session() as session:
         for i in range(n):
-            audit.record(session, actor="admin-key", action="site.update", target_type="site",
-                         target_id=i, before={"n": i}, after={"n": i + 1}, request_id=f"r{i}")
+            audit.record(session, actor=Actor.system("test", "admin-key"), action="site.update",
+                         target_type="site", target_id=i, before={"n": i},
+                         after={"n": i + 1}, request_id=f"r{i}")
         session.commit()
 
 

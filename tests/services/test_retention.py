@@ -35,7 +35,7 @@ def _run(app: Flask, now: datetime = NOW, days: int = 180) -> retention.Retentio
 def _hold(app: Flask, scope: Scope, *, expires_at: datetime | None = None) -> int:
     with app.extensions["db"].session() as session:
         return create_hold(session, scope=scope, reference="Order 7", notes="", expires_at=expires_at,
-                           actor=Actor("key:test", None, None)).id
+                           actor=Actor.system("test")).id
 
 
 def test_erases_at_exactly_the_retention_period_and_not_a_second_before(app: Flask) -> None:
@@ -131,7 +131,7 @@ def test_erasure_refuses_under_hold_and_records_the_refusal(app: Flask) -> None:
     hold_id = _hold(app, Scope(comment_ids=(comment,)))
     with app.extensions["db"].session() as session:
         result = retention.erase_sender(session, email="Reader@Example.com", secret_key=SECRET,
-                                        actor=Actor("cli:test"))
+                                        actor=Actor.system("cli"))
     assert result.refused and result.erased == 0
     assert [h.id for h in result.held_by] == [hold_id]
     assert sender(app, comment).email == "reader@example.com"
