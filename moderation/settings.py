@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     #: Session cookie ``Secure`` flag: "auto" sets it when the request came over HTTPS
     #: (put the service behind a proxy that sets X-Forwarded-Proto, see README).
     console_secure_cookie: Literal["auto", "always", "never"] = "auto"
+    #: Reverse proxies in front of the service that set X-Forwarded-For/-Proto. 0: none, the
+    #: TCP peer is the client. With 1, the console takes the client IP (sign-in throttling)
+    #: and the scheme (the Secure flag) from the last entry of those headers.
+    console_proxy_hops: int = Field(default=0, ge=0, le=5)
     #: Roles that must use a second factor (TOTP); add "moderator" to require it of everyone.
     console_totp_roles: str = "compliance,admin"
     #: Failed sign-ins allowed within ``console_failure_window_seconds`` per account and

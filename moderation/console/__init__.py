@@ -58,7 +58,9 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
             return True
         if mode == "never":
             return False
-        return bool(request) and request.is_secure
+        from moderation.console.auth import is_https
+
+        return bool(request) and is_https()
 
 
 def _protect() -> None:

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from moderation.accounts import passwords
 from moderation.api.context import db_session, settings
-from moderation.console.auth import current_actor, current_user, lifetimes, login_required
+from moderation.console.auth import client_ip, current_actor, current_user, lifetimes, login_required
 from moderation.domain.errors import Invalid
 from moderation.services import console_sessions, users
 
@@ -53,7 +53,7 @@ def change_password() -> ResponseReturnValue:
     except Invalid as error:
         return _page({d["field"]: d["message"] for d in error.details}, 422)
     _row, token = console_sessions.start(db, user, stage=console_sessions.STAGE_FULL,
-                                         lifetimes=lifetimes(), ip=request.remote_addr,
+                                         lifetimes=lifetimes(), ip=client_ip(),
                                          user_agent=request.headers.get("User-Agent"))
     db.commit()
     session.clear()

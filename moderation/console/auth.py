@@ -173,8 +173,23 @@ def _home() -> str:
         else url_for("console.queue")
 
 
-def _client_ip() -> str:
+def client_ip() -> str:
+    """The browser's address: the TCP peer, or (behind ``console_proxy_hops`` trusted proxies)
+    the entry of X-Forwarded-For the nearest proxy was given."""
+    hops = settings().console_proxy_hops
+    if hops:
+        forwarded = [v.strip() for v in request.headers.get("X-Forwarded-For", "").split(",") if v.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
     return request.remote_addr or "unknown"
+
+
+def is_https() -> bool:
+    if request.is_secure:
+        return True
+    hops = settings().console_proxy_hops
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
+    return bool(hops) and proto == "https"
 
 
 def _request_id() -> str | None:
@@ -187,7 +202,7 @@ def _audit_lockouts(lockouts: list[Lockout], username: str, user: User | None) -
     for lockout in lockouts:
         audit.record(db, actor=SIGN_IN, action="auth.lockout", target_type="user",
                      target_id=user.id if user is not None else None,
-                     after={"scope": lockout.scope, "username": username, "ip": _client_ip(),
+                     after={"scope": lockout.scope, "username": username, "ip": client_ip(),
                             "lockout_seconds": lockout.retry_after},
                      request_id=_request_id())
     if lockouts:
@@ -200,7 +215,7 @@ def _begin(user: User, stage: str) -> ConsoleSession:
     old = g.get("console_session")
     if old is not None:
         console_sessions.end(old, "replaced")
-    row, token = console_sessions.start(db, user, stage=stage, lifetimes=lifetimes(), ip=_client_ip(),
+    row, token = console_sessions.start(db, user, stage=stage, lifetimes=lifetimes(), ip=client_ip(),
                                         user_agent=request.headers.get("User-Agent"))
     session.clear()
     session["sid"] = token
@@ -217,7 +232,7 @@ def _signed_in(row: ConsoleSession, user: User, method: str) -> None:
     user.last_login_at = datetime.now(UTC)
     audit.record(db, actor=users.actor_for(db, user), action="auth.sign_in", target_type="user",
                  target_id=user.id, after={"username": user.username, "method": method,
-                                           "ip": _client_ip()},
+                                           "ip": client_ip()},
                  request_id=_request_id())
     db.commit()
     g.actor = users.actor_for(db, user)
@@ -236,14 +251,14 @@ def login() -> ResponseReturnValue:
     if not username or not password:
         return render_template("login.html", next=next_url, username=username,
                                error="Enter your username and password."), 422
-    locked = throttle().locked(username, _client_ip())
+    locked = throttle().locked(username, client_ip())
     if locked is not None:
         return render_template("login.html", next=next_url, username=username, error=locked.message,
                                locked=True), 429
     db = db_session()
     user = users.authenticate(db, username, password)
     if user is None:
-        started = throttle().failed(username, _client_ip())
+        started = throttle().failed(username, client_ip())
         _audit_lockouts(started, username, users.find_user(db, username))
         if started:
             return render_template("login.html", next=next_url, username=username,
@@ -282,7 +297,7 @@ def login_totp() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("login_totp.html", error=None)
     db = db_session()
-    locked = throttle().locked(user.username, _client_ip())
+    locked = throttle().locked(user.username, client_ip())
     if locked is not None:
         console_sessions.end(row, "locked")
         db.commit()
@@ -293,7 +308,7 @@ def login_totp() -> ResponseReturnValue:
                                         request_id=_request_id())
     if method is None:
         db.rollback()
-        started = throttle().failed(user.username, _client_ip())
+        started = throttle().failed(user.username, client_ip())
         _audit_lockouts(started, user.username, user)
         if started:
             console_sessions.end(row, "locked")

@@ -313,3 +313,21 @@ def test_wrong_role_gets_a_403_page(app: Flask, client: FlaskClient) -> None:
     page = client.get("/console/admin/users")
     assert page.status_code == 403 and "admin" in page.get_data(as_text=True)
     assert page.headers["Content-Type"].startswith("text/html")
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_and_scheme_count(app: Flask) -> None:
+    app.extensions["settings"].console_proxy_hops = 1
+    app.extensions["sign_in_throttle"].limits = type(app.extensions["sign_in_throttle"].limits)(
+        max_failures_account=50, max_failures_ip=2, window_seconds=60, lockout_seconds=60)
+    make_user(app, "asha")
+    client = app.test_client()
+    for attacker in ("203.0.113.5", "203.0.113.5"):
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.9.9.9, {attacker}"
+        client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
+        last = sign_in(client, "asha", "wrong password here")
+    assert last.status_code == 429  # the attacker's address is locked ...
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"  # ... not the proxy's
+    answer = sign_in(client, "asha")
+    assert answer.status_code == 302 and "Secure" in answer.headers["Set-Cookie"]
+    [event] = _events(app, "auth.lockout")
+    assert event.after is not None and event.after["ip"] == "203.0.113.5"
