@@ -18,7 +18,7 @@ import pyotp
 import pytest
 from flask import Flask
 
-from moderation.store import Ban
+from moderation.store import Ban, Comment, SenderDetails
 from tests.console.conftest import PASSWORD, LiveServer, create_person
 from tests.support.factories import make_key, make_site
 from tests.support.moderation_data import add_comment
@@ -53,6 +53,19 @@ def _axe(page: Any) -> list[dict[str, Any]]:
     return violations
 
 
+def _dress(app: Flask, comment_id: int, title: str, author: str, article: str) -> None:
+    """Give a seeded comment a real-looking title, author and article (for the screenshots)."""
+    with app.extensions["db"].session() as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        comment.title, comment.article_id = title, article
+        comment.article_url = f"https://news.example/{article}"
+        details = session.get(SenderDetails, comment_id)
+        if details is not None:
+            details.name = author
+        session.commit()
+
+
 def _sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.goto("/console/")
     page.get_by_label("Username").fill(username)
@@ -85,6 +98,9 @@ def test_work_the_queue_by_keyboard_and_the_api_shows_the_persons_name(
     third = add_comment(app, one, text="The minister is a crook and a thief.", reasons=[
         {"code": "defamatory:accusation", "message": "Accuses a named person of a crime",
          "spans": [{"start": 18, "end": 23, "category": "defamatory"}]}])
+    _dress(app, first, "Re: the budget speech", "Vikram S", "budget-2026")
+    _dress(app, second, "Flood relief camps", "Lakshmi N", "flood-relief-bengaluru")
+    _dress(app, third, "The minister's statement", "R. Menon", "minister-statement")
 
     _sign_in(page, "desk-asha")
     page.wait_for_selector(f'[data-comment-id="{first}"]')

@@ -57,6 +57,25 @@ def test_cards_mark_spans_escape_text_and_mask_the_sender(app: Flask, client: Fl
     assert "198.51.100.23" not in html and "reader.person@example.org" not in html
     assert "198.51.100.0/24" in html and "r***@example.org" in html
     assert "Looks abusive." in html
+    comment_id = _ids(html)[0]
+    for path in (f"/console/comments/{comment_id}", f"/console/queue/next?after={comment_id - 1}",
+                 "/console/comments?q=idiot", f"/console/comments/{comment_id}/ban", "/console/bans",
+                 "/console/dashboard"):
+        page = client.get(path).get_data(as_text=True)
+        assert "198.51.100.23" not in page and "reader.person@example.org" not in page, path
+        assert "<script>alert(1)" not in page, path
+
+
+def test_article_links_only_for_http_urls(app: Flask, client: FlaskClient) -> None:
+    one, _two = _setup(app, client)
+    good, bad = add_comment(app, one), add_comment(app, one)
+    with app.extensions["db"].session() as session:
+        session.get(Comment, good).article_url = "https://news.example/budget-2026"
+        session.get(Comment, bad).article_url = "javascript:alert(1)"
+        session.commit()
+    html = client.get("/console/queue").get_data(as_text=True)
+    assert 'href="https://news.example/budget-2026"' in html
+    assert "javascript:" not in html
 
 
 def test_next_card_fragment_is_the_one_after(app: Flask, client: FlaskClient) -> None:
