@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -340,7 +340,15 @@ def verify_second_factor(session: Session, user: User, code: str, *,
         return None
     step = totp.matching_step(user.totp_secret, code, after_step=user.totp_last_step)
     if step is not None:
-        user.totp_last_step = step
+        # A guarded UPDATE, so two requests racing with the same code can't both pass.
+        claimed = session.execute(
+            update(User)
+            .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False))
+        if not getattr(claimed, "rowcount", 0):
+            return None
+        session.refresh(user)
         return "totp"
     if not totp.looks_like_recovery_code(code):
         return None

@@ -331,3 +331,20 @@ def test_behind_a_trusted_proxy_the_forwarded_address_and_scheme_count(app: Flas
     assert answer.status_code == 302 and "Secure" in answer.headers["Set-Cookie"]
     [event] = _events(app, "auth.lockout")
     assert event.after is not None and event.after["ip"] == "203.0.113.5"
+
+
+def test_the_same_totp_code_cannot_pass_twice_in_racing_requests(app: Flask) -> None:
+    from moderation.services import users
+
+    user = make_user(app, "asha", "compliance", totp=True)
+    assert user.totp_secret is not None
+    code = pyotp.TOTP(user.totp_secret).now()
+    db = app.extensions["db"]
+    with db.session() as first, db.session() as second:
+        stale = second.get(User, user.id)  # the second request read the account before ...
+        second.commit()
+        fresh = first.get(User, user.id)
+        assert stale is not None and fresh is not None
+        assert users.verify_second_factor(first, fresh, code) == "totp"  # ... the first used the code
+        first.commit()
+        assert users.verify_second_factor(second, stale, code) is None
