@@ -1,25 +1,21 @@
-"""The console's writes, each through the same service the API uses (409 rules, audit).
+"""The console's writes, each through the same service the API uses (409 rules, scope, audit).
 
-The services are moving from key names to an ``Actor``; these calls pass the signed-in
-person's ``Actor`` where a service takes one, and otherwise the person's display
-name (so a decision or a ban shows who made it) until every service does.
+Every call passes the signed-in person's ``Actor``: decisions, bans and the audit trail
+record the person's stable id (``user:3``) and display name, which the API then shows.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from flask import g
 
-from moderation.domain.actors import Actor
 from moderation.services import api_keys, bans, decisions, policies, sites
-from moderation.store import ApiKey, Ban, Comment, Site
+from moderation.store import ApiKey, Ban, Site
 
-from .common import actor, scope, session
+from .common import actor, session
 
 
 def _request_id() -> str | None:
@@ -27,67 +23,38 @@ def _request_id() -> str | None:
     return value
 
 
-def _takes(fn: Callable[..., Any], name: str) -> bool:
-    return name in inspect.signature(fn).parameters
-
-
-def _who(fn: Callable[..., Any], person: Actor) -> dict[str, Any]:
-    """The ``actor``/``key`` keyword a service wants for ``person``."""
-    if _takes(fn, "key"):  # older decisions service: a key-like object with name and id
-        return {"key": SimpleNamespace(name=person.display_name, id=person.key_id)}
-    if "str" in str(inspect.signature(fn).parameters["actor"].annotation):
-        return {"actor": person.display_name}
-    return {"actor": person}
-
-
-def _visible(comment: Comment) -> bool:
-    ids = scope()
-    return ids is None or comment.site_id in ids
-
-
-def _scope(fn: Callable[..., Any]) -> dict[str, Any]:
-    """Older decision services took the caller's scope check; newer ones read the actor's."""
-    return {"visible": _visible} if _takes(fn, "visible") else {}
-
-
 def decide(comment_id: int, decision: str, reason: str, override: bool) -> decisions.DecisionResult:
-    fn = decisions.decide
-    return fn(session(), comment_id=comment_id, decision=decision, reason=reason, override=override,
-              request_id=_request_id(), **_scope(fn), **_who(fn, actor()))
+    return decisions.decide(session(), comment_id=comment_id, decision=decision, reason=reason,
+                            override=override, actor=actor(), request_id=_request_id())
 
 
 def decide_many(comment_ids: Sequence[int], decision: str, reason: str) -> list[decisions.DecisionResult]:
-    fn = decisions.decide_many
-    return fn(session(), comment_ids=comment_ids, decision=decision, reason=reason, override=False,
-              request_id=_request_id(), **_scope(fn), **_who(fn, actor()))
+    return decisions.decide_many(session(), comment_ids=comment_ids, decision=decision, reason=reason,
+                                 override=False, actor=actor(), request_id=_request_id())
 
 
 def create_ban(site_id: int, kind: str, value: str, reason: str, expires_at: datetime | None) -> Ban:
-    fn = bans.create_ban
-    return fn(session(), site_id=site_id, kind=kind, value=value, reason=reason, expires_at=expires_at,
-              request_id=_request_id(), **_who(fn, actor()))
+    return bans.create_ban(session(), site_id=site_id, kind=kind, value=value, reason=reason,
+                           expires_at=expires_at, actor=actor(), request_id=_request_id())
 
 
 def lift_ban(ban: Ban) -> Ban:
-    fn = bans.lift_ban
-    return fn(session(), ban, request_id=_request_id(), **_who(fn, actor()))
+    return bans.lift_ban(session(), ban, actor=actor(), request_id=_request_id())
 
 
 def create_site(name: str) -> Site:
-    fn = sites.create_site
-    return fn(session(), name, None, request_id=_request_id(), **_who(fn, actor()))
+    return sites.create_site(session(), name, None, actor=actor(), request_id=_request_id())
 
 
 def set_policy(site: Site, data: dict[str, Any]) -> Site:
-    fn = policies.set_policy
-    return fn(session(), site, data, request_id=_request_id(), **_who(fn, actor()))
+    return policies.set_policy(session(), site, data, actor=actor(), request_id=_request_id())
 
 
 def create_key(role: str, site: Site | None, name: str | None) -> tuple[ApiKey, str]:
-    fn = api_keys.create_key
-    return fn(session(), role=role, site=site, name=name, request_id=_request_id(), **_who(fn, actor()))
+    """A key made here belongs to the signed-in admin (the service records the owner)."""
+    return api_keys.create_key(session(), role=role, site=site, name=name, actor=actor(),
+                               request_id=_request_id())
 
 
 def revoke_key(key: ApiKey) -> ApiKey:
-    fn = api_keys.revoke_key
-    return fn(session(), key, request_id=_request_id(), **_who(fn, actor()))
+    return api_keys.revoke_key(session(), key, actor=actor(), request_id=_request_id())
