@@ -24,7 +24,7 @@ from moderation.services import review
 from moderation.services.audit_log import AuditQuery, list_events
 from moderation.services.decisions import history
 from moderation.services.stats import moderation_stats
-from moderation.store import AuditEvent, Comment, Decision, SenderDetails, Site, Verdict
+from moderation.store import AuditEvent, Ban, Comment, Decision, SenderDetails, Site, Verdict
 
 #: Statuses counted as "pending" in a sender's history (not yet settled by anyone).
 OPEN_STATUSES = ("pending", "needs_review")
@@ -143,6 +143,14 @@ def visible_comment(session: Session, comment_id: int, site_ids: Sequence[int] |
     if comment is None or (site_ids is not None and comment.site_id not in site_ids):
         return None
     return comment
+
+
+def visible_ban(session: Session, ban_id: int, site_ids: Sequence[int] | None) -> Ban | None:
+    """The ban if it exists on a site in scope; None otherwise (the caller answers 404)."""
+    ban = session.get(Ban, ban_id) if 0 < ban_id <= 2_147_483_647 else None
+    if ban is None or (site_ids is not None and ban.site_id not in site_ids):
+        return None
+    return ban
 
 
 def card_for(session: Session, comment: Comment) -> Card:

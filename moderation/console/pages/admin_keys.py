@@ -10,10 +10,9 @@ from moderation.console.auth import login_required
 from moderation.domain.errors import NotFound
 from moderation.keys import KeyRequestError
 from moderation.services import api_keys, sites
-from moderation.store import ApiKey, Site
 
 from . import actions
-from .common import parse_id, session
+from .common import actor, parse_id, session
 
 ROLES = ("site", "moderator", "compliance", "admin")
 
@@ -26,7 +25,7 @@ def keys_page() -> ResponseReturnValue:
         role = request.form.get("role", "")
         name = (request.form.get("name") or "").strip() or None
         site_id = parse_id(request.form.get("site_id"))
-        site = session().get(Site, site_id) if site_id else None
+        site = sites.visible_site(session(), site_id, actor()) if site_id else None
         if role not in ROLES:
             problem = "Choose a role."
         elif request.form.get("site_id") and site is None:
@@ -49,7 +48,7 @@ def keys_page() -> ResponseReturnValue:
 
 @login_required("admin")
 def revoke(key_id: int) -> ResponseReturnValue:
-    key = session().get(ApiKey, key_id) if parse_id(str(key_id)) else None
+    key = api_keys.find_key(session(), key_id)
     if key is None:
         raise NotFound.of("key")
     actions.revoke_key(key)

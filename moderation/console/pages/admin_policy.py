@@ -17,13 +17,12 @@ from pydantic import ValidationError
 from moderation.api.auth import forget_cached_keys
 from moderation.console.auth import login_required
 from moderation.console.highlight import label
-from moderation.domain.errors import NotFound
 from moderation.pipeline.policy import FALLBACK_THRESHOLDS, Thresholds
-from moderation.services import console_queries, policies
+from moderation.services import console_queries, policies, sites
 from moderation.store import Site
 
 from . import actions
-from .common import parse_id, session
+from .common import actor, session
 
 PREVIEW_DAYS = 7
 
@@ -58,9 +57,7 @@ def _typed(form: Any) -> tuple[dict[str, Thresholds], dict[str, str]]:
 
 @login_required("admin")
 def policy_page(site_id: int) -> ResponseReturnValue:
-    site = session().get(Site, site_id) if parse_id(str(site_id)) else None
-    if site is None:
-        raise NotFound.of("site")
+    site = sites.visible_site(session(), site_id, actor())
     current = _current(site)
     shown = current
     errors: dict[str, str] = {}

@@ -14,14 +14,12 @@ from moderation.console.auth import login_required
 from moderation.domain.errors import NotFound
 from moderation.services import bans as ban_service
 from moderation.services import console_queries, review
-from moderation.store import Ban
 
 from . import actions
 from .common import (
     DECIDERS,
     READERS,
     filter_ids,
-    parse_id,
     session,
     site_choice,
     visible_comment,
@@ -106,9 +104,8 @@ def bans_page() -> ResponseReturnValue:
 
 @login_required(*DECIDERS)
 def lift(ban_id: int) -> ResponseReturnValue:
-    ban = session().get(Ban, ban_id) if parse_id(str(ban_id)) else None
-    ids = filter_ids(None)
-    if ban is None or (ids is not None and ban.site_id not in ids):
+    ban = console_queries.visible_ban(session(), ban_id, filter_ids(None))
+    if ban is None:
         raise NotFound.of("ban")
     actions.lift_ban(ban)
     flash(f"Ban #{ban.id} lifted.", "success")

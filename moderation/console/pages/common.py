@@ -14,7 +14,7 @@ from moderation.api.context import db_session
 from moderation.console import highlight
 from moderation.domain.actors import Actor
 from moderation.domain.errors import NotFound
-from moderation.services import console_queries
+from moderation.services import console_queries, sites
 from moderation.store import Comment, Site
 
 #: Roles that may read the moderation pages; only moderators decide, ban and lift.
@@ -54,10 +54,8 @@ def visible_comment(comment_id: int) -> Comment:
 
 
 def visible_site(site_id: int) -> Site:
-    site = session().get(Site, site_id) if 0 < site_id <= MAX_INT else None
-    if site is None or not actor().may_see(site_id):
-        raise NotFound.of("site")
-    return site
+    """The site if the person may act on it; a 404 otherwise."""
+    return sites.visible_site(session(), site_id, actor())
 
 
 def parse_id(value: str | None) -> int | None:
