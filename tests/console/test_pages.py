@@ -250,3 +250,17 @@ def test_admin_previews_thresholds_on_stored_scores(app: Flask, client: FlaskCli
     assert client.post(f"/console/admin/sites/{site}/policy", data=form).status_code == 303
     assert client.get("/console/admin/sites").status_code == 200
     assert client.get("/console/admin/keys").status_code == 200
+
+
+def test_admins_read_the_queue_but_only_moderators_decide(app: Flask, client: FlaskClient) -> None:
+    site = make_site(app, "news-one")
+    comment = add_comment(app, site)
+    admin = create_person(app, "chief", "admin")
+    sign_in(client, admin)
+    html = client.get("/console/queue").get_data(as_text=True)
+    assert _ids(html) == [comment] and "data-decision=" not in html
+    refused = client.post(f"/console/comments/{comment}/decision",
+                          data={"decision": "approved", "csrf_token": token_for(client)})
+    assert refused.status_code == 403
+    with app.extensions["db"].session() as session:
+        assert session.get(Comment, comment).decided_at is None
