@@ -3,7 +3,10 @@
 # worker: docker run IMAGE celery -A workers.worker worker --pool prefork --concurrency 2
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# The image is for deployments: it refuses to start on development defaults (secrets,
+# SQLite, Redis on localhost; README, "Configuration") unless MODERATION_ENV says otherwise.
+ENV MODERATION_ENV=production \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -29,11 +29,12 @@ run: $(VENV)/.runtime $(TIER2_DEPS)
 	$(PY) -m moderation init-db
 	$(PY) -m moderation dev --port $(PORT)
 
-## test: lint and type-check, then the whole suite against SQLite and a PostgreSQL server it starts
+## test: lint, type-check and check the import layers, then the whole suite against SQLite and a PostgreSQL server it starts
 test: $(VENV)/.dev $(VENV)/.tier2
 	bash scripts/ensure-test-services.sh
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	MODERATION_TEST_POSTGRES=required MODERATION_TEST_TIER2=required $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

@@ -18,9 +18,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from moderation import errors, logs
     from moderation.api import context, converters, guards
     from moderation.api import init_app as init_api
+    from moderation.celery_setup import celery_init_app
     from moderation.console import init_app as init_console
     from moderation.store.database import Database
-    from workers.celery_app import celery_init_app
 
     settings: Settings = load_settings(**(test_config or {}))
     app = Flask(__name__)

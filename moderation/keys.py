@@ -6,6 +6,7 @@ import copy
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -59,7 +60,7 @@ def create_key(
 class _Entry:
     key: dict[str, Any]
     site: dict[str, Any] | None
-    expires_at: float  # time.monotonic()
+    expires_at: float  # on KeyCache.clock's scale
 
 
 class KeyCache:
@@ -71,14 +72,17 @@ class KeyCache:
     therefore the longest a revoked key keeps working (MODERATION_KEY_CACHE_SECONDS).
     """
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
+        #: Seconds on a monotonic scale; tests replace it to step past the TTL.
+        self.clock = clock
         self._entries: dict[str, _Entry] = {}
 
     def get(self, token_hash: str) -> _Entry | None:
         entry = self._entries.get(token_hash)
-        if entry is not None and entry.expires_at <= time.monotonic():
+        if entry is not None and entry.expires_at <= self.clock():
             self._entries.pop(token_hash, None)
             return None
         return entry
@@ -89,7 +93,7 @@ class KeyCache:
         if len(self._entries) >= self.max_entries:
             self._entries.clear()  # crude, and only reached with an enormous number of keys
         self._entries[token_hash] = _Entry(_columns(key), _columns(site) if site else None,
-                                           time.monotonic() + self.ttl_seconds)
+                                           self.clock() + self.ttl_seconds)
 
     def touched(self, token_hash: str, last_used_at: datetime) -> None:
         """Record a last_used_at refresh without extending the entry's life."""

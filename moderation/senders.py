@@ -11,9 +11,16 @@ def normalise_email(email: str) -> str:
     return email.strip().casefold()
 
 
-def pseudonym(secret_key: str, email: str) -> str:
-    """A stable, keyed, non-reversible sender id (so moderators spot repeat offenders)."""
-    digest = hmac.new(secret_key.encode(), normalise_email(email).encode(), hashlib.sha256)
+#: Stands for "every site" in :func:`pseudonym` (only an all-sites erasure names its sender so).
+ALL_SITES = "*"
+
+
+def pseudonym(pseudonym_key: str, site_id: int | str, email: str) -> str:
+    """A stable, keyed, non-reversible sender id, so a site's moderators spot repeat
+    offenders: HMAC-SHA256(key, "<site id>:<normalised email>"), as ``snd_`` and 20 hex
+    digits. Keyed per site, so the same reader has unrelated pseudonyms on two sites."""
+    message = f"{site_id}:{normalise_email(email)}".encode()
+    digest = hmac.new(pseudonym_key.encode(), message, hashlib.sha256)
     return "snd_" + digest.hexdigest()[:20]
 
 

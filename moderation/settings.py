@@ -2,45 +2,83 @@
 
 Service-wide variables use the ``MODERATION_`` prefix; the two connection URLs use
 the conventional unprefixed names ``DATABASE_URL`` and ``REDIS_URL``. Development
-defaults are safe to run locally; ``MODERATION_ENV=production`` refuses to start
-with the development secret.
+defaults are safe to run locally. ``MODERATION_ENV=production`` refuses to start on
+any development default that would be unsafe there (the secrets, the SQLite
+database, Redis on localhost, the compose file's database password); a few settings
+that can't work anywhere (a soft time limit not below the hard one, an unknown
+``MODERATION_TIER2``) are refused in every environment. :func:`load_settings` turns
+each refusal into one :class:`ConfigurationError` naming the variable.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEV_SECRET = "dev-insecure-secret-change-me"
+DEV_PSEUDONYM_KEY = "dev-insecure-pseudonym-key-change-me"
+DEFAULT_DATABASE_URL = "sqlite:///var/moderation.db"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+#: docker-compose.yml's database password before it had to be set (``${POSTGRES_PASSWORD:-moderation}``).
+COMPOSE_DEFAULT_DB_PASSWORD = "moderation"
+
+Environment = Literal["development", "test", "production"]
+#: What ``MODERATION_TIER2`` may name besides an artifact path ("" and the usual
+#: spellings of false mean "off").
+TIER2_OFF_WORDS = ("", "off", "0", "false", "no")
+TIER2_ALLOWED = "off, latest, or the path of an existing second-tier artifact"
+
+#: The environment variable behind each field whose name is not ``MODERATION_<FIELD>``.
+_UNPREFIXED = {"database_url": "DATABASE_URL", "redis_url": "REDIS_URL"}
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field`` (an alias already is one)."""
+    if field.isupper():
+        return field
+    return _UNPREFIXED.get(field, "MODERATION_" + field.upper())
+
+
+class ConfigurationError(ValueError):
+    """The environment describes a configuration the service refuses to start with."""
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MODERATION_", extra="ignore")
 
-    env: Literal["development", "test", "production"] = "development"
+    env: Environment = "development"
+    #: Signs Flask sessions. Not used for pseudonyms (that's ``pseudonym_key``).
     secret_key: str = Field(default=DEV_SECRET, min_length=16)
+    #: Keys the sender pseudonyms (HMAC of site and email). Changing it changes every
+    #: new comment's pseudonym, so existing pseudonym bans stop matching.
+    pseudonym_key: str = Field(default=DEV_PSEUDONYM_KEY, min_length=16)
     database_url: str = Field(
-        default="sqlite:///var/moderation.db",
+        default=DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("DATABASE_URL", "MODERATION_DATABASE_URL"),
     )
     redis_url: str = Field(
-        default="redis://127.0.0.1:6379/0",
+        default=DEFAULT_REDIS_URL,
         validation_alias=AliasChoices("REDIS_URL", "MODERATION_REDIS_URL"),
     )
     #: Default policy values for sites that don't override them.
     max_comment_length: int = Field(default=2000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    #: Path of the classifier artifact; empty means the default under models/.
-    model_path: str = ""
-    #: Optional second tier for comments the fast tier is unsure about: "" / "off" (the
-    #: default), "latest" (models/TIER2_LATEST) or an artifact path. Needs
-    #: requirements-tier2.txt (README, "Classifier").
-    tier2: str = ""
+    #: Path of the classifier artifact; unset (or empty) means the default under models/.
+    model_path: Path | None = None
+    #: Optional second tier for comments the fast tier is unsure about: "off" (the
+    #: default; "" and 0/false/no mean the same), "latest" (models/TIER2_LATEST) or an
+    #: existing artifact path. Needs requirements-tier2.txt (README, "Classifier").
+    #: Normalised: always "off", "latest" or a path.
+    tier2: str = "off"
     #: CPU threads each worker process gives the second tier's encoder.
     tier2_threads: int = Field(default=1, ge=1, le=64)
-    #: Comments still pending after this many seconds are re-enqueued by the sweeper.
+    #: Comments still pending after this many seconds are re-enqueued by the sweeper,
+    #: and each at most once per this many seconds.
     sweeper_min_age_seconds: float = Field(default=30.0, ge=0)
     sweeper_interval_seconds: float = Field(default=10.0, gt=0)
     #: A moderation task claims and moderates up to this many pending comments at once
@@ -66,7 +104,7 @@ class Settings(BaseSettings):
     #: On by default everywhere; MODERATION_TWO_PERSON_RULE=false turns it off.
     two_person_rule: bool = True
     #: Where export files are written (server-side; never served except via the API).
-    export_dir: str = "var/exports"
+    export_dir: Path = Path("var/exports")
     #: A case's due_at defaults to received_at plus this many hours (IT Rules 2021: 72).
     disclosure_default_due_hours: int = Field(default=72, ge=1)
     #: Open cases due within this many hours are listed as due soon.
@@ -93,16 +131,20 @@ class Settings(BaseSettings):
     console_lockout_seconds: int = Field(default=900, ge=1)
     #: Shortest password accepted for a personal account.
     password_min_length: int = Field(default=12, ge=8, le=128)
+    #: IP bans on networks with a shorter prefix than these are refused unless the
+    #: request says "force": true (README, "Bans"): a /8 bans 16.7 million addresses.
+    ban_min_prefix_ipv4: int = Field(default=16, ge=0, le=32)
+    ban_min_prefix_ipv6: int = Field(default=32, ge=0, le=128)
 
     #: --- the audit chain (README, "Lawful requests and retention") ---
     #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.
     audit_key: str = Field(default="", repr=False)
-    audit_key_file: str = ""
+    audit_key_file: Path | None = None
     #: Ed25519 private key (PEM) that signs audit checkpoints; development creates one
     #: under var/ when unset.
-    audit_signing_key_file: str = ""
+    audit_signing_key_file: Path | None = None
     #: Append-only file (JSON lines) the scheduled checkpoint task writes to.
-    audit_checkpoint_file: str = "var/audit-checkpoints.jsonl"
+    audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
     audit_checkpoint_interval_seconds: float = Field(default=3600.0, gt=0)
 
     def audit_key_bytes(self) -> bytes | None:
@@ -110,31 +152,89 @@ class Settings(BaseSettings):
         if self.audit_key:
             return self.audit_key.encode()
         if self.audit_key_file:
-            from pathlib import Path
-
-            return Path(self.audit_key_file).read_bytes().strip() or None
+            return self.audit_key_file.read_bytes().strip() or None
         return None
 
+    @field_validator("model_path", "audit_key_file", "audit_signing_key_file", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("tier2", mode="before")
+    @classmethod
+    def _known_tier2(cls, value: Any) -> str:
+        choice = str(value).strip()
+        if choice.lower() in TIER2_OFF_WORDS:
+            return "off"
+        if choice.lower() == "latest":
+            return "latest"
+        if not Path(choice).is_file():
+            raise ValueError(f"{choice!r} is not {TIER2_ALLOWED} (no such file)")
+        return choice
+
     @model_validator(mode="after")
-    def _refuse_insecure_production(self) -> Settings:
-        if self.env == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError(
-                "MODERATION_SECRET_KEY must be set to a private value in production"
-            )
-        if self.env == "production" and not (self.audit_key or self.audit_key_file):
-            raise ValueError("MODERATION_AUDIT_KEY (or MODERATION_AUDIT_KEY_FILE) must be set in "
-                             "production: it keys the audit chain and must live outside the database")
+    def _refuse_unsafe(self) -> Settings:
+        problems = [f"{name} {message}" for name, message in self._problems()]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
     def totp_roles(self) -> frozenset[str]:
         return frozenset(r.strip() for r in self.console_totp_roles.split(",") if r.strip())
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+    def _problems(self) -> list[tuple[str, str]]:
+        """(variable, what is wrong with it) for every refused combination."""
+        found: list[tuple[str, str]] = []
+        if self.task_soft_time_limit >= self.task_time_limit:
+            found.append((env_name("task_soft_time_limit"),
+                          f"({self.task_soft_time_limit}) must be below "
+                          f"{env_name('task_time_limit')} ({self.task_time_limit})"))
+        if self.env != "production":
+            return found
+        if self.secret_key == DEV_SECRET:
+            found.append((env_name("secret_key"), "must be set to a private value in production"))
+        if self.pseudonym_key == DEV_PSEUDONYM_KEY:
+            found.append((env_name("pseudonym_key"), "must be set to a private value in production"))
+        elif self.pseudonym_key == self.secret_key:
+            found.append((env_name("pseudonym_key"),
+                          f"must differ from {env_name('secret_key')} in production"))
+        if self.database_url == DEFAULT_DATABASE_URL:
+            found.append(("DATABASE_URL", "must be set in production (the default is a local SQLite file)"))
+        elif _password(self.database_url) == COMPOSE_DEFAULT_DB_PASSWORD:
+            found.append(("DATABASE_URL", "uses docker-compose.yml's default database password; "
+                                          "set POSTGRES_PASSWORD to a private value"))
+        if self.redis_url == DEFAULT_REDIS_URL:
+            found.append(("REDIS_URL", "must be set in production (the default is Redis on localhost)"))
+        if not (self.audit_key or self.audit_key_file):
+            found.append(("MODERATION_AUDIT_KEY (or MODERATION_AUDIT_KEY_FILE)",
+                          "must be set in production: it keys the audit chain and must live "
+                          "outside the database"))
+        return found
+
+
+def _password(database_url: str) -> str | None:
+    try:
+        return make_url(database_url).password
+    except ArgumentError:
+        return None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        message = str(item["msg"]).removeprefix("Value error, ")
+        field = str(item["loc"][0]) if item["loc"] else ""
+        lines.append(f"{env_name(field)} {message}" if field else message)
+    return "; ".join(lines)
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment, with explicit overrides (tests, CLI)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Build settings from the environment, with explicit overrides (tests, CLI).
+
+    Raises :class:`ConfigurationError` with one line per refused variable.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigurationError(f"Refusing to start: {_describe(exc)}") from None

@@ -1,8 +1,10 @@
-"""Celery tasks: load ids, call one service function, handle retries.
+"""Celery tasks: load ids, call one service function; Celery handles the retries.
 
-Transient failures (database or Redis connection errors) are retried with
-exponential backoff and jitter, up to MAX_RETRIES; after that the comment stays
-``pending`` and the sweeper enqueues it again. Anything else is permanent: the
+Transient failures (database or Redis connection errors, :data:`TRANSIENT_ERRORS`) are
+retried by Celery itself (``autoretry_for`` with exponential ``retry_backoff`` and full
+``retry_jitter``), at most ``max_retries`` times; after that the comment stays ``pending``
+and the sweeper enqueues it again. Anything else is permanent (never retried: a
+``ValueError``, ``KeyError`` or ``TypeError`` is a bug or bad input, not bad luck): the
 comment is marked ``error`` with the reason, so it never blocks the queue.
 """
 
@@ -11,16 +13,19 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
 from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from moderation.celery_setup import RETENTION_TASK, SWEEP_TASK
+from moderation.classifier.model import ClassifierOutput
 from moderation.classifier.tier2 import load_service_classifier
 from moderation.logs import task_request_id
 from moderation.metrics import (
@@ -36,13 +41,26 @@ from moderation.queue import MODERATE_TASK, enqueue_moderation
 from moderation.services import moderation as moderation_service
 from moderation.services import retention, sweeper
 from moderation.services.access import SYSTEM_RETENTION
+from moderation.services.policies import policy_defaults
 from moderation.store.database import Database
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+#: Retry delays: full jitter over 1, 2, 4, … s, capped at a minute (Celery's retry_backoff).
+BACKOFF_MAX_SECONDS = 60
+
+
+class ConnectionInvalidated(Exception):
+    """A database error that dropped the connection (SQLAlchemy's ``connection_invalidated``)
+    but is not an ``OperationalError``: worth a retry like one."""
+
+
+#: What Celery retries (``autoretry_for``). Never ``ValueError``, ``KeyError`` or
+#: ``TypeError``: those are permanent, and retrying them only repeats the failure.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
+    ConnectionInvalidated,
     RedisConnectionError,
     RedisTimeoutError,
     ConnectionError,
@@ -62,20 +80,38 @@ def _database() -> Database:
     return db
 
 
-@worker_process_init.connect
-def _after_fork(**_kwargs: Any) -> None:
-    # Connections must never be shared across the fork; drop the parent's pool.
-    from workers.worker import flask_app
+def _transient(exc: BaseException) -> Exception | None:
+    """The exception for Celery to retry when ``exc`` is transient, else None."""
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return exc
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return ConnectionInvalidated(f"{type(exc).__name__}: {exc}")
+    return None
 
-    flask_app.extensions["db"].engine.dispose(close=False)
-    with flask_app.app_context():
-        classifier()
 
+class TierCount:
+    """Wraps the classifier for one task run and counts, from each output's ``tier``, the
+    comments the second tier scored (the process-wide classifier keeps no counters)."""
 
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and getattr(exc, "connection_invalidated", False):
-        return True
-    return isinstance(exc, TRANSIENT_ERRORS)
+    def __init__(self, clf: Any) -> None:
+        self._clf = clf
+        self.version: str = clf.version
+        self.thresholds: dict[str, dict[str, float]] = clf.thresholds
+        self.tiers: Counter[str] = Counter()
+
+    def _seen(self, outputs: Sequence[ClassifierOutput]) -> None:
+        # other ClassifierLike implementations (test doubles) may not say: the fast tier
+        self.tiers.update(getattr(o, "tier", "fast") for o in outputs)
+
+    def predict(self, text: str) -> ClassifierOutput:
+        out: ClassifierOutput = self._clf.predict(text)
+        self._seen([out])
+        return out
+
+    def predict_batch(self, texts: Sequence[str]) -> list[ClassifierOutput]:
+        outs: list[ClassifierOutput] = list(self._clf.predict_batch(texts))
+        self._seen(outs)
+        return outs
 
 
 @shared_task(
@@ -83,6 +119,10 @@ def _is_transient(exc: BaseException) -> bool:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
     max_retries=MAX_RETRIES,
 )
 def moderate_comment(self: Task, comment_id: int, request_id: str | None = None) -> int | None:
@@ -93,32 +133,33 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
     outcome_label = "error"
     settings = current_app.extensions["settings"]
     try:
-        clf = classifier()
-        escalated_before = getattr(clf, "escalated", 0)
+        clf = TierCount(classifier())
         with _database().session() as session:
             try:
                 batch = moderation_service.moderate_batch(
                     session, comment_id, clf, size=settings.worker_batch,
                     claimer=self.request.id, lease_seconds=settings.worker_claim_seconds,
-                    fatal=(SoftTimeLimitExceeded,))
+                    fatal=(SoftTimeLimitExceeded,), defaults=policy_defaults(settings))
             except SoftTimeLimitExceeded:
                 session.rollback()
                 moderation_service.mark_error(session, comment_id, "moderation timed out")
                 raise
             except Exception as exc:
                 session.rollback()
-                if _is_transient(exc):
+                transient = _transient(exc)
+                if transient is not None:  # Celery retries it (autoretry_for)
                     outcome_label = "retry"
                     TASK_RETRIES.labels(MODERATE_TASK).inc()
-                    countdown = min(60, 2 ** self.request.retries)
-                    log.warning("transient error moderating %s, retry in ~%ss: %s",
-                                comment_id, countdown, exc)
-                    raise self.retry(exc=exc, countdown=_jitter(countdown)) from exc
+                    log.warning("transient error moderating %s (attempt %d), Celery retries: %s",
+                                comment_id, self.request.retries + 1, exc)
+                    if transient is exc:
+                        raise
+                    raise transient from exc
                 log.exception("permanent failure moderating comment %s", comment_id)
                 moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}")
                 raise
         outcome_label = "ok" if batch.own.result is not None else "noop"
-        TIER2_ESCALATED.inc(getattr(clf, "escalated", 0) - escalated_before)
+        TIER2_ESCALATED.inc(clf.tiers["tier2"])
         for outcome in batch.moderated:
             _observe_verdict(outcome)
             task_request_id.set(outcome.request_id)
@@ -140,14 +181,7 @@ def _observe_verdict(outcome: moderation_service.Outcome) -> None:
         CATEGORY_FLAGS.labels(category).inc()
 
 
-def _jitter(countdown: float) -> float:
-    import random
-
-    return countdown * (0.5 + random.random())
-
-
-@shared_task(name="moderation.sweep_pending", acks_late=True, max_retries=0,
-             soft_time_limit=60, time_limit=120)
+@shared_task(name=SWEEP_TASK, acks_late=True, max_retries=0, soft_time_limit=60, time_limit=120)
 def sweep_pending() -> int:
     settings = current_app.extensions["settings"]
     with _database().session() as session:
@@ -159,8 +193,9 @@ def sweep_pending() -> int:
     return count
 
 
-@shared_task(name="moderation.retention_run", bind=True, acks_late=True, reject_on_worker_lost=True,
-             max_retries=3, soft_time_limit=1800, time_limit=2400)
+@shared_task(name=RETENTION_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=TRANSIENT_ERRORS, retry_backoff=30, retry_backoff_max=600,
+             retry_jitter=True, max_retries=3, soft_time_limit=1800, time_limit=2400)
 def retention_run(self: Task) -> dict[str, int]:
     """Anonymise expired sender details (idempotent: a rerun finds nothing left to erase)."""
     settings = current_app.extensions["settings"]
@@ -168,9 +203,10 @@ def retention_run(self: Task) -> dict[str, int]:
         with _database().session() as session:
             report = retention.run_retention(session, retention_days=settings.retention_days,
                                              actor=SYSTEM_RETENTION)
-    except Exception as exc:
-        if _is_transient(exc):
-            raise self.retry(exc=exc, countdown=_jitter(min(600, 30 * 2 ** self.request.retries))) from exc
-        raise
+    except DBAPIError as exc:
+        transient = _transient(exc)
+        if transient is None or transient is exc:
+            raise
+        raise transient from exc
     log.info("retention erased %d sender records, kept %d under hold", report.erased, report.skipped_held)
     return {"erased": report.erased, "skipped_held": report.skipped_held}

@@ -1,7 +1,7 @@
 """console: personal accounts, their sites, console sessions, recovery codes; key owners
 
 Revision ID: console_0001
-Revises: main_0002
+Revises: main_0004
 Create Date: 2026-12-01 22:00:00
 
 People sign in to the console with their own accounts (``users``), each acting on
@@ -20,7 +20,7 @@ from alembic import op
 import moderation.store.base
 
 revision: str = 'console_0001'
-down_revision: str | None = 'main_0002'
+down_revision: str | None = 'main_0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from moderation import keys as key_store
 from moderation.api.auth import current_actor, forget_cached_keys, require_role
-from moderation.api.context import db_session, request_id
+from moderation.api.context import db_session, request_id, settings
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
 from moderation.api.schemas import errors_to_details, parse_json_body
@@ -52,7 +52,7 @@ def _policy_error(exc: ValidationError) -> Invalid:
 
 def site_body(site: Site) -> dict[str, Any]:
     return {"id": site.id, "name": site.name, "policy_version": site.policy_version,
-            "policy": policies.effective_policy(site), "overrides": site.policy or {},
+            "policy": policies.effective_policy(site, settings()), "overrides": site.policy or {},
             "created_at": site.created_at.isoformat()}
 
 
@@ -89,27 +89,47 @@ def get_site(site_id: int) -> dict[str, Any]:
     return site_body(_site(site_id))
 
 
+def _policy_answer(site: Site) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return policies.policy_record(site, settings()), 200, {"ETag": policies.etag(site.policy_version)}
+
+
+def _if_match() -> frozenset[int] | None:
+    """The policy versions ``If-Match`` names; None when it is absent or ``*``."""
+    header = request.if_match
+    if not header or header.star_tag:
+        return None
+    # Strong comparison (RFC 9110): weak tags never match; neither does a tag that isn't a version.
+    return frozenset(int(tag) for tag in header.as_set() if tag.isascii() and tag.isdigit())
+
+
 @bp.get("/sites/<int:site_id>/policy")
 @require_role("admin")
-def get_policy(site_id: int) -> dict[str, Any]:
-    site = _site(site_id)
-    return {"site_id": site.id, "policy_version": site.policy_version,
-            "policy": policies.effective_policy(site), "overrides": site.policy or {}}
+def get_policy(site_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return _policy_answer(_site(site_id))
 
 
 @bp.put("/sites/<int:site_id>/policy")
 @require_role("admin")
-def put_policy(site_id: int) -> dict[str, Any]:
+def put_policy(site_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     site = _site(site_id)
     data = parse_json_body(request.get_data())
-    try:
-        site = policies.set_policy(db_session(), site, data, actor=current_actor(),
-                                   request_id=request_id())
-    except ValidationError as exc:
-        raise validation_error(errors_to_details(exc), "The policy is invalid.") from None
+    site = policies.set_policy(db_session(), site, data, actor=current_actor(),
+                               request_id=request_id(), if_match=_if_match(),
+                               thresholds=policies.model_thresholds(settings()).thresholds)
     forget_cached_keys()  # the key cache holds sites' policies too
-    return {"site_id": site.id, "policy_version": site.policy_version,
-            "policy": policies.effective_policy(site), "overrides": site.policy or {}}
+    return _policy_answer(site)
+
+
+@bp.patch("/sites/<int:site_id>/policy")
+@require_role("admin")
+def patch_policy(site_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    site = _site(site_id)
+    patch = parse_json_body(request.get_data())
+    site = policies.patch_policy(db_session(), site, patch, actor=current_actor(),
+                                 request_id=request_id(), if_match=_if_match(),
+                                 thresholds=policies.model_thresholds(settings()).thresholds)
+    forget_cached_keys()
+    return _policy_answer(site)
 
 
 @bp.get("/keys")
@@ -127,6 +147,12 @@ def list_keys() -> dict[str, Any]:
 @require_role("admin")
 def create_key() -> tuple[dict[str, Any], int]:
     payload = _body(KeyIn)
+    if payload.role == "site" and payload.site_id is None:
+        raise validation_error([{"field": "site_id", "code": "missing",
+                                 "message": "A site key needs the site_id of the site it submits for."}])
+    if payload.role == "admin" and payload.site_id is not None:
+        raise validation_error([{"field": "site_id", "code": "not_allowed",
+                                 "message": "Admin keys are not bound to a site; omit site_id."}])
     site = _site(payload.site_id) if payload.site_id is not None else None
     try:
         key, token = api_keys.create_key(db_session(), role=payload.role, site=site, name=payload.name,
@@ -153,6 +179,13 @@ def _path_id(name: str) -> dict[str, Any]:
 
 
 _OBJ = {"type": "object"}
+_POLICY = {"type": "object", "required": ["site_id", "policy_version", "model_version", "policy",
+                                          "overrides"],
+           "properties": {"site_id": {"type": "integer"}, "policy_version": {"type": "integer"},
+                          "model_version": {"type": "string"}, "policy": _OBJ, "overrides": _OBJ}}
+_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+             "description": 'The policy version the change is based on, as its ETag ("3"); '
+                            "another version is a 412"}
 _ERR = error_responses(*AUTHENTICATED_ERRORS, 404)
 OPENAPI_MODELS = (SiteIn, KeyIn, PolicyIn)
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
@@ -169,15 +202,24 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "summary": "A site with its effective policy (role: admin)", "parameters": [_path_id("site_id")],
         "responses": {"200": json_response("The site", _OBJ), **_ERR}}},
     "/v1/sites/{site_id}/policy": {
-        "get": {"summary": "A site's policy and version (role: admin)",
+        "get": {"summary": "A site's effective policy (the thresholds the workers apply), its "
+                           "overrides and version; ETag: the version (role: admin)",
                 "parameters": [_path_id("site_id")],
-                "responses": {"200": json_response("The policy", _OBJ), **_ERR}},
-        "put": {"summary": "Replace a site's policy; bumps policy_version (role: admin)",
-                "parameters": [_path_id("site_id")],
+                "responses": {"200": json_response("The policy", _POLICY), **_ERR}},
+        "put": {"summary": "Replace a site's policy overrides; bumps policy_version (role: admin)",
+                "parameters": [_path_id("site_id"), _IF_MATCH],
                 "requestBody": {"required": True,
                                 "content": {"application/json": {"schema": schema_ref(PolicyIn)}}},
-                "responses": {"200": json_response("The new policy", _OBJ),
-                              **error_responses(*AUTHENTICATED_ERRORS, 404, 413, 422)}},
+                "responses": {"200": json_response("The new policy", _POLICY),
+                              **error_responses(*AUTHENTICATED_ERRORS, 404, 412, 413, 422)}},
+        "patch": {"summary": "Change part of a site's policy overrides (JSON merge patch, RFC 7396: "
+                             "left out keeps, null removes); bumps policy_version (role: admin)",
+                  "parameters": [_path_id("site_id"), _IF_MATCH],
+                  "requestBody": {"required": True, "content": {
+                      "application/merge-patch+json": {"schema": {"type": "object"}},
+                      "application/json": {"schema": {"type": "object"}}}},
+                  "responses": {"200": json_response("The new policy", _POLICY),
+                                **error_responses(*AUTHENTICATED_ERRORS, 404, 412, 413, 422)}},
     },
     "/v1/keys": {
         "get": {"summary": "List API keys, never their tokens (role: admin)",

@@ -44,12 +44,22 @@ def forget_cached_keys() -> None:
     cache.clear()
 
 
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if there is one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 def _authenticate() -> ApiKey:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token()
+    if token is None:
         raise ApiError(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.",
                        headers={"WWW-Authenticate": "Bearer"})
+    return authenticate_token(token)
+
+
+def authenticate_token(token: str) -> ApiKey:
+    """The active key with this token (401 when unknown or revoked); records its last use."""
     session = db_session()
     cache: keys.KeyCache = current_app.extensions["key_cache"]
     key = keys.find_active_key(session, token.strip(), cache)

@@ -9,10 +9,10 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from moderation.api.auth import current_actor, require_role
-from moderation.api.context import db_session, request_id
+from moderation.api.context import db_session, request_id, settings
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.api.params import ID_SCHEMA, MAX_INT, QueryParams
-from moderation.api.schemas import errors_to_details, parse_json_body
+from moderation.api.schemas import DATE_WINDOW_MESSAGE, date_in_window, errors_to_details, parse_json_body
 from moderation.api.scope import in_range, may_see_site, site_filter, visible_site
 from moderation.errors import not_found, validation_error
 from moderation.services import bans as service
@@ -30,9 +30,14 @@ class BanIn(BaseModel):
     site_id: Annotated[int, Field(ge=1, le=MAX_INT, strict=False)]
     expires_at: Annotated[str, StringConstraints(max_length=64)] | None = None
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    #: Ban an IP network wider than MODERATION_BAN_MIN_PREFIX_IPV4 / _IPV6 anyway.
+    force: bool = False
 
 
 def _expiry(payload: BanIn) -> datetime | None:
+    if payload.expires_in_days is not None and payload.expires_at is not None:
+        raise validation_error([{"field": "expires_in_days", "code": "conflict",
+                                 "message": "Give expires_at or expires_in_days, not both."}])
     if payload.expires_in_days is not None:
         return datetime.now(UTC) + timedelta(days=payload.expires_in_days)
     if payload.expires_at is None:
@@ -42,7 +47,11 @@ def _expiry(payload: BanIn) -> datetime | None:
     except ValueError:
         raise validation_error([{"field": "expires_at", "code": "invalid_datetime",
                                  "message": "Must be an ISO 8601 date-time."}]) from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    if not date_in_window(when):
+        raise validation_error([{"field": "expires_at", "code": "out_of_range",
+                                 "message": DATE_WINDOW_MESSAGE}])
+    return when
 
 
 @bp.post("/bans")
@@ -53,13 +62,15 @@ def create_ban() -> tuple[dict[str, Any], int]:
     except ValidationError as exc:
         raise validation_error(errors_to_details(exc)) from None
     site_id = payload.site_id
+    expires_at = _expiry(payload)
     visible_site(site_id)
+    limits = service.PrefixLimits(ipv4=settings().ban_min_prefix_ipv4, ipv6=settings().ban_min_prefix_ipv6)
     try:
         ban = service.create_ban(db_session(), site_id=site_id, kind=payload.kind, value=payload.value,
-                                 reason=payload.reason, expires_at=_expiry(payload), actor=current_actor(),
-                                 request_id=request_id())
+                                 reason=payload.reason, expires_at=expires_at, actor=current_actor(),
+                                 request_id=request_id(), prefix_limits=limits, force=payload.force)
     except service.InvalidBan as exc:
-        raise validation_error([{"field": exc.field, "code": "invalid",
+        raise validation_error([{"field": exc.field, "code": exc.code,
                                  "message": f"Value {exc}"}]) from None
     return service.ban_record(ban), 201
 

@@ -21,6 +21,7 @@ from moderation.api.schemas import CommentIn, parse_comment, parse_idempotency_k
 from moderation.domain.errors import DomainError
 from moderation.errors import ApiError, not_found
 from moderation.queue import enqueue_moderation
+from moderation.services import policies
 from moderation.services.intake import submit_comment
 from moderation.store import Comment, Site, Verdict
 
@@ -63,9 +64,8 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
     if site is None:
         raise ApiError(403, "forbidden", "This key is not bound to a site.")
     raw = request.get_data(cache=False)
-    max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
     try:
-        payload = parse_comment(raw, max_length=max_length)
+        payload = parse_comment(raw, max_length=policies.length_limit(site, settings()))
     except DomainError:
         enforce_key_limit(key, site)  # a bad request still counts, and over the limit is a 429
         raise
@@ -75,7 +75,7 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
         session,
         site=site,
         payload=payload,
-        secret_key=settings().secret_key,
+        pseudonym_key=settings().pseudonym_key,
         submitted_from=request.remote_addr,
         idempotency_key=idempotency_key,
         request_id=request_id(),

@@ -12,16 +12,22 @@ from typing import Any
 from flask import Blueprint, Response, request, send_file
 
 from moderation.api.auth import current_key, require_role
-from moderation.api.compliance_schemas import CaseIn, ExportIn, HoldIn, ScopeIn, parse_body
+from moderation.api.compliance_schemas import CaseIn, ErasureIn, ExportIn, HoldIn, ScopeIn, parse_body
 from moderation.api.context import db_session, request_id, settings
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.errors import ApiError
-from moderation.services import disclosure, exports, holds, sender_records
+from moderation.services import disclosure, exports, holds, retention, sender_records
 from moderation.services.access import (
     Actor,
     actor_for_key,
 )
-from moderation.services.scopes import Scope, build_scope
+from moderation.services.scopes import (
+    Scope,
+    build_scope,
+    out_of_scope_ids,
+    out_of_scope_warning,
+    resolve_site,
+)
 from moderation.services.sender_records import iso
 from moderation.store import DisclosureRequest, LegalHold
 
@@ -35,6 +41,13 @@ def _scope(scope: ScopeIn, actor: Actor) -> Scope:
     return build_scope(db_session(), actor, site=scope.site, comment_ids=scope.comment_ids,
                        article_id=scope.article_id, sender_email=scope.sender_email,
                        sender_ip=scope.sender_ip, since=scope.since, until=scope.until)
+
+
+def _scope_report(scope_json: dict[str, Any], site_id: int | None, what: str) -> dict[str, Any]:
+    """Which requested comment ids fall outside the site, said in the answer (never silently)."""
+    missing = out_of_scope_ids(db_session(), Scope.from_json(scope_json, site_id))
+    warning = out_of_scope_warning(missing, site_bound=site_id is not None, what=what)
+    return {"out_of_scope_comment_ids": missing, "warnings": [warning] if warning else []}
 
 
 def _case_body(case: DisclosureRequest) -> dict[str, Any]:
@@ -53,6 +66,7 @@ def _case_body(case: DisclosureRequest) -> dict[str, Any]:
         "created_by": case.created_by,
         "created_at": iso(case.created_at),
         "closed_at": iso(case.closed_at),
+        **_scope_report(case.scope, case.site_id, "case"),
         "links": {"self": f"/v1/compliance/requests/{case.id}",
                   "exports": f"/v1/compliance/requests/{case.id}/exports"},
     }
@@ -80,6 +94,7 @@ def _hold_body(hold: LegalHold) -> dict[str, Any]:
         "released_at": iso(hold.released_at),
         "created_by": hold.created_by,
         "created_at": iso(hold.created_at),
+        **_scope_report(hold.scope, hold.site_id, "hold"),
         "links": {"self": f"/v1/compliance/holds/{hold.id}",
                   "release": f"/v1/compliance/holds/{hold.id}/release"},
     }
@@ -219,9 +234,24 @@ def release_hold(hold_id: int) -> dict[str, Any]:
     return _hold_body(holds.release_hold(db_session(), hold_id, _actor(), request_id=request_id()))
 
 
+# -- reader erasure ---------------------------------------------------------------------
+
+@bp.post("/erasures")
+@require_role("compliance")
+def erase_sender() -> dict[str, Any]:
+    """Erase a reader's sender details except held records, which are named with their holds."""
+    body = parse_body(ErasureIn, request.get_data(cache=False))
+    actor = _actor()
+    session = db_session()
+    site_id = resolve_site(session, body.site, actor)
+    result = retention.erase_sender(session, email=body.email, pseudonym_key=settings().pseudonym_key,
+                                    actor=actor, site_id=site_id, request_id=request_id())
+    return {**result.as_dict(), "site_id": site_id}
+
+
 # -- OpenAPI ----------------------------------------------------------------------------
 
-OPENAPI_MODELS = (CaseIn, ExportIn, HoldIn)
+OPENAPI_MODELS = (CaseIn, ErasureIn, ExportIn, HoldIn)
 _OBJECT: dict[str, Any] = {"type": "object"}
 _ERRORS = (*AUTHENTICATED_ERRORS, 404)
 
@@ -280,6 +310,9 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                 "parameters": [{"name": "all", "in": "query", "required": False,
                                 "schema": {"type": "string"}}]},
     },
+    "/v1/compliance/erasures": {
+        "post": _op("Erase a reader's sender details (held records are kept and named; audited)",
+                    "What was erased and what was kept", 413, 422, body=ErasureIn)},
     "/v1/compliance/holds/{hold_id}": {"get": _op("A legal hold", "The hold", path_id="hold_id")},
     "/v1/compliance/holds/{hold_id}/release": {
         "post": _op("Release a legal hold", "The hold", 409, path_id="hold_id")},

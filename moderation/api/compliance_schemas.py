@@ -7,7 +7,6 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -17,13 +16,23 @@ from pydantic import (
     model_validator,
 )
 
-from moderation.api.schemas import RequiredText, Text, errors_to_details, parse_json_body
+from moderation.api.schemas import (
+    Date,
+    FutureDate,
+    PastDate,
+    RequiredText,
+    Text,
+    errors_to_details,
+    parse_json_body,
+)
 from moderation.errors import validation_error
 from moderation.services.access import MAX_ID
 
 
 def _ip_or_cidr(value: str) -> str:
     try:
+        if "%" in value:  # an IPv6 zone id names a local interface, never a sender
+            raise ValueError(value)
         return str(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
         raise ValueError("is not an IP address or CIDR block") from None
@@ -62,8 +71,8 @@ class ScopeIn(_Body):
     sender_email: Annotated[RequiredText, StringConstraints(max_length=320)] | None = None
     sender_ip: Annotated[RequiredText, StringConstraints(max_length=64), AfterValidator(_ip_or_cidr),
                          Field(json_schema_extra=IP_OR_CIDR_SCHEMA)] | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Date | None = None
+    until: Date | None = None
 
     @model_validator(mode="after")
     def _narrow_enough(self) -> ScopeIn:
@@ -79,8 +88,9 @@ class CaseIn(_Body):
     authority: Reference
     legal_reference: Reference
     legal_basis: Annotated[RequiredText, StringConstraints(max_length=1000)]
-    received_at: AwareDatetime | None = None
-    due_at: AwareDatetime | None = None
+    #: When the order arrived: not in the future (beyond a few minutes of clock skew).
+    received_at: PastDate | None = None
+    due_at: Date | None = None
     scope: ScopeIn
     notes: Annotated[Text, StringConstraints(max_length=10_000)] = ""
 
@@ -92,8 +102,17 @@ class ExportIn(_Body):
 class HoldIn(_Body):
     scope: ScopeIn
     reference: Reference
-    expires_at: AwareDatetime | None = None
+    #: A hold that has already expired would hold nothing: refused.
+    expires_at: FutureDate | None = None
     notes: Annotated[Text, StringConstraints(max_length=10_000)] = ""
+
+
+class ErasureIn(_Body):
+    """A reader's request to erase their personal data (optionally on one site only)."""
+
+    email: Annotated[RequiredText, StringConstraints(max_length=320),
+                     Field(json_schema_extra={"format": "email"})]
+    site: Annotated[RequiredText, StringConstraints(max_length=100)] | Id | None = None
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, request
 
+from moderation.api.schemas import json_depth_exceeds
 from moderation.errors import validation_error
 
 
@@ -34,11 +35,11 @@ def _reject_nul_characters() -> None:
     fields = [f"query.{name}" for name, value in request.args.items(multi=True)
               if "\x00" in name or "\x00" in value]
     raw = request.get_data(cache=True)
-    if raw and (b"\\u0000" in raw or b"\x00" in raw):
+    if raw and (b"\\u0000" in raw or b"\x00" in raw) and not json_depth_exceeds(raw):
         try:
             fields += list(_nul_paths(json.loads(raw), ""))
-        except (ValueError, UnicodeDecodeError):
-            pass  # not JSON: the endpoint's own parser reports that
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            pass  # not JSON, or nested too deep: the endpoint's own parser reports that
     if fields:
         raise validation_error(
             [{"field": field, "code": "nul_character",

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import request
 
+from moderation.api.schemas import DATE_WINDOW_MESSAGE, date_in_window
 from moderation.errors import validation_error
 
 #: The largest id or number a query may carry (the databases' 32-bit integer columns).
@@ -84,7 +85,11 @@ class QueryParams:
         except ValueError:
             self._fail(name, "invalid_datetime", "Must be an ISO 8601 date or date-time.")
             return None
-        return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+        if not date_in_window(when):
+            self._fail(name, "out_of_range", DATE_WINDOW_MESSAGE)
+            return None
+        return when
 
     def boolean(self, name: str, default: bool) -> bool:
         value = request.args.get(name)

@@ -29,6 +29,7 @@ def verdict_body(verdict: Verdict) -> dict[str, Any]:
         "spans": sorted(spans, key=lambda s: (s["start"], s["end"])),
         "model_version": verdict.model_version,
         "policy_version": verdict.policy_version,
+        "language": verdict.language,
         "decided_at": verdict.created_at.isoformat(),
     }
 
@@ -44,6 +45,7 @@ def moderator_comment(comment: Comment, ip: str | None, email: str | None,
         "text": comment.text,
         "status": comment.status,
         "toxicity": comment.toxicity,
+        "language": comment.language,
         "created_at": iso(comment.created_at),
         "moderated_at": iso(comment.moderated_at),
         "sender": masked_sender(comment.sender_pseudonym, ip, email),

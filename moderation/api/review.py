@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from moderation.api.auth import require_role
-from moderation.api.context import db_session
+from moderation.api.context import db_session, settings
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response
 from moderation.api.params import ID_SCHEMA, QueryParams
 from moderation.api.presenters import moderator_comment
 from moderation.api.scope import site_filter
 from moderation.errors import validation_error
 from moderation.pipeline.types import CATEGORIES
+from moderation.services import policies
 from moderation.services.review import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     BadCursor,
+    Level,
     ListQuery,
     Page,
     list_comments,
@@ -42,17 +44,44 @@ def _bad_cursor(exc: BadCursor) -> Exception:
     return validation_error([{"field": "query.cursor", "code": "invalid_cursor", "message": str(exc)}])
 
 
+def _single_valued(params: QueryParams, names: tuple[str, ...], multi: tuple[str, ...] = ()) -> None:
+    """A parameter given twice is a 422, never silently its first value (``multi`` ones are sets)."""
+    for name in names:
+        if name not in multi and len(request.args.getlist(name)) > 1:
+            params.details.append({"field": f"query.{name}", "code": "repeated_parameter",
+                                   "message": "Give this parameter once."})
+
+
+def _statuses(params: QueryParams) -> tuple[str, ...] | None:
+    """``status=a&status=b`` (or ``status=a,b``): any of them."""
+    values = [part for value in request.args.getlist("status") for part in value.split(",") if part]
+    wrong = sorted(set(values) - set(STATUSES))
+    if wrong:
+        params.details.append({"field": "query.status", "code": "invalid_choice",
+                               "message": f"Must be one or more of: {', '.join(STATUSES)}."})
+        return None
+    return tuple(dict.fromkeys(values)) or None
+
+
+def _min_score(params: QueryParams) -> float | Level | None:
+    value = request.args.get("min_score")
+    if value in ("review", "reject"):
+        return value  # type: ignore[return-value]
+    return params.number("min_score")
+
+
 @bp.get("/comments")
 @require_role("moderator", "admin")
 def list_view() -> dict[str, Any]:
     params = QueryParams(LIST_PARAMS)
+    _single_valued(params, LIST_PARAMS, multi=("status",))
     site_id = params.integer("site_id")
     query = ListQuery(
-        status=params.choice("status", STATUSES),
+        status=_statuses(params),
         decision=params.choice("decision", ("approved", "rejected", "none")),
         article_id=params.text("article_id"),
         category=params.choice("category", CATEGORIES),
-        min_score=params.number("min_score"),
+        min_score=_min_score(params),
         reason=params.text("reason", 100),
         pseudonym=params.text("pseudonym", 32),
         since=params.timestamp("from"),
@@ -64,8 +93,10 @@ def list_view() -> dict[str, Any]:
     )
     params.done()
     query = ListQuery(**{**query.__dict__, "site_ids": site_filter(site_id)})
+    by_level = query.category is not None or isinstance(query.min_score, str)
+    thresholds = policies.model_thresholds(settings()).thresholds if by_level else {}
     try:
-        return _page_body(list_comments(db_session(), query))
+        return _page_body(list_comments(db_session(), query, thresholds))
     except BadCursor as exc:
         raise _bad_cursor(exc) from None
 
@@ -74,6 +105,7 @@ def list_view() -> dict[str, Any]:
 @require_role("moderator", "admin")
 def queue_view() -> dict[str, Any]:
     params = QueryParams(("site_id", "article_id", "limit", "cursor"))
+    _single_valued(params, ("site_id", "article_id", "limit", "cursor"))
     site_id = params.integer("site_id")
     article_id = params.text("article_id")
     limit = params.integer("limit", maximum=MAX_LIMIT, default=DEFAULT_LIMIT) or DEFAULT_LIMIT
@@ -110,18 +142,24 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/comments": {"get": {
         "summary": "List comments with their current verdict (roles: moderator, admin)",
         "parameters": [
-            _query("status", {"type": "string", "enum": list(STATUSES)}, "Current status"),
+            {**_query("status", {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
+                      "Current status; repeat it (or separate with commas) for any of several"),
+             "style": "form", "explode": True},
             _query("decision", {"type": "string", "enum": ["approved", "rejected", "none"]},
                    "Latest moderator decision; none = not decided by a moderator"),
             _query("article_id", _text(200), "Article id"),
             _query("category", {"type": "string", "enum": list(CATEGORIES)},
-                   "Category whose score is at least min_score (default 0.5)"),
-            _query("min_score", {"type": "number", "minimum": 0, "maximum": 1}, "Score threshold"),
+                   "Category whose score is at least min_score (default: the comment's site's "
+                   "review threshold for it, i.e. flagged for it)"),
+            _query("min_score", {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                                           {"type": "string", "enum": ["review", "reject"]}]},
+                   "A score on the policy thresholds' scale, or review / reject: the comment's "
+                   "site's threshold (for category, else toxicity)"),
             _query("reason", _text(100), "Reason code, exact (spam:links) or prefix (spam)"),
             _query("pseudonym", _text(32), "Sender pseudonym"),
             _query("from", {"type": "string", "format": "date-time"}, "Submitted at or after"),
             _query("to", {"type": "string", "format": "date-time"}, "Submitted before"),
-            _query("q", _text(200), "Text contains (case-insensitive)"),
+            _query("q", _text(200), "Text contains (NFC-normalised, case-insensitive in any script)"),
             _query("sort", {"type": "string", "enum": ["newest", "oldest", "score"]}, "Order"),
             *_COMMON,
         ],

@@ -78,12 +78,18 @@ def _prior_arrays(priors: WordPriors | None) -> dict[str, np.ndarray]:
 
 
 def write_npz(path: Path, meta: dict[str, Any], **arrays: np.ndarray) -> Path:
-    """Write numeric arrays plus JSON metadata (as bytes) atomically; records scikit-learn."""
+    """Write numeric arrays plus JSON metadata (as bytes) atomically; records scikit-learn.
+
+    The metadata may carry the training report (``meta["report"]``) that the model card is
+    rendered from (``moderation.training.model_card``)."""
     meta = dict(meta)
     meta.setdefault("sklearn_version", installed_sklearn())
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    meta_bytes = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    # top-level keys sorted (stable bytes); nested objects keep their order, so the training
+    # report's tables come back in the order the model card prints them
+    doc = json.dumps(dict(sorted(meta.items())))
+    meta_bytes = np.frombuffer(doc.encode(), dtype=np.uint8)
     np.savez_compressed(tmp, meta=meta_bytes, **arrays)  # type: ignore[arg-type]
     os.replace(tmp, path)
     return path

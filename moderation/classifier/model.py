@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,10 +23,17 @@ class ArtifactError(Exception):
     """A model artifact is missing, corrupt, or was built by another scikit-learn version."""
 
 
+#: Which tier scored a comment: the fast linear model, or the optional second tier.
+Tier = Literal["fast", "tier2"]
+
+
 @dataclass(frozen=True)
 class ClassifierOutput:
     scores: dict[str, float]
     spans: tuple[Span, ...]
+    #: The tier whose probabilities these are (the cascade sets "tier2" for the comments it
+    #: escalated); workers count second-tier use from it.
+    tier: Tier = "fast"
 
 
 class BatchClassifier(Protocol):

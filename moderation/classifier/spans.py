@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from moderation.classifier.features import ChunkFeatures, Occurrences, tfidf
+from moderation.classifier.features import ChunkFeatures, HashedFeaturizer, Occurrences, tfidf
 from moderation.classifier.normalize import normalize_with_offsets, offsets_from_stages, to_original
+from moderation.classifier.word_priors import WordPriors
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
 
-if TYPE_CHECKING:
-    from moderation.classifier.model import ToxicityClassifier
+
+class LinearModel(Protocol):
+    """What explanations read of the fast tier (``model.ToxicityClassifier`` has it all)."""
+
+    featurizer: HashedFeaturizer
+    idf: np.ndarray
+    coef: np.ndarray
+    priors: WordPriors | None
+    span_rel: float
+    span_abs: float
 
 
 def token_contributions(
-    clf: ToxicityClassifier, normalized: str, categories: Sequence[int]
+    clf: LinearModel, normalized: str, categories: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(token_start, token_end, contributions[len(categories), n_tokens], fallback) in
     normalised offsets.
@@ -77,11 +86,11 @@ def kept_tokens(contrib: np.ndarray, fallback: np.ndarray, rel: float, ab: float
     return np.zeros(0, dtype=np.int64)
 
 
-def _prior_weight(clf: ToxicityClassifier) -> np.ndarray:
+def _prior_weight(clf: LinearModel) -> np.ndarray:
     return clf.priors.weight if clf.priors is not None else np.zeros(len(CLASSIFIER_CATEGORIES))
 
 
-def _pooled_priors(clf: ToxicityClassifier, occ: Occurrences, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+def _pooled_priors(clf: LinearModel, occ: Occurrences, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
     if clf.priors is None:
         n_cat = len(CLASSIFIER_CATEGORIES)
         return np.zeros((n_docs, n_cat)), np.full((n_docs, n_cat), -1, dtype=np.int64)
@@ -89,7 +98,7 @@ def _pooled_priors(clf: ToxicityClassifier, occ: Occurrences, n_docs: int) -> tu
 
 
 def token_spans(
-    clf: ToxicityClassifier, text: str, normalized: str, categories: Sequence[int]
+    clf: LinearModel, text: str, normalized: str, categories: Sequence[int]
 ) -> tuple[Span, ...]:
     """Merged, non-overlapping spans per category, in offsets of the original ``text``.
 
@@ -123,7 +132,7 @@ def _merge(text: str, ranges: list[tuple[int, int]], category: str) -> list[Span
 
 
 def batch_spans(
-    clf: ToxicityClassifier,
+    clf: LinearModel,
     texts: Sequence[str],
     stages: Sequence[tuple[str, ...]],
     feats: ChunkFeatures,

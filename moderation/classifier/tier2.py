@@ -19,7 +19,7 @@ and the encoder weights (sha256) it was trained with; any other pairing is refus
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,11 @@ import numpy as np
 
 from moderation.classifier.artifact import (
     MODELS_DIR,
+    default_path,
     load_classifier,
     parse_thresholds,
     read_artifact,
+    read_metadata,
     write_npz,
 )
 from moderation.classifier.encoder import DIM, SentenceEncoder, encoder_text
@@ -121,14 +123,12 @@ class CascadeClassifier:
 
     Same interface as :class:`ToxicityClassifier` (``version``, ``thresholds``,
     ``predict``, ``predict_batch``), so the pipeline, worker and scoring CLI use either.
+    Each output's ``tier`` says which tier's probabilities it carries.
     """
 
     fast: ToxicityClassifier
     head: Tier2Head
     encoder: SentenceEncoder
-    #: Comments scored / sent to the second tier since load (for benchmarks and metrics).
-    scored: int = 0
-    escalated: int = 0
 
     def __post_init__(self) -> None:
         if self.encoder.sha256 != self.head.encoder_sha256:
@@ -164,11 +164,10 @@ class CascadeClassifier:
         if len(rows):
             emb = self.encoder.encode([encoder_text(chunk.stages[i]) for i in rows])
             probs[rows] = self.head.calibrate(self.head.combined_raw(chunk.raw[rows], emb))
-        self.scored += len(texts)
-        self.escalated += len(rows)
         outputs = self.fast.explain_chunk(chunk, probs, self.head.thresholds)
         for i in rows.tolist():
-            outputs[i] = _whole_comment_spans(texts[i], outputs[i], self.head.thresholds)
+            outputs[i] = replace(_whole_comment_spans(texts[i], outputs[i], self.head.thresholds),
+                                 tier="tier2")
         return outputs
 
     def spans_for(self, text: str, categories: Sequence[str]) -> tuple[Span, ...]:
@@ -190,6 +189,29 @@ def _whole_comment_spans(text: str, out: ClassifierOutput,
     return ClassifierOutput(scores=out.scores, spans=out.spans + extra)
 
 
+def tier2_path(tier2: str) -> Path | None:
+    """The second-tier artifact a ``MODERATION_TIER2`` value names; None: the fast tier alone."""
+    choice = tier2.strip()
+    if choice.lower() in ("", "off", "0", "false", "no"):
+        return None
+    return default_tier2_path() if choice.lower() == "latest" else Path(choice)
+
+
+def service_thresholds(model_path: str | Path | None, tier2: str) -> tuple[str, dict[str, dict[str, float]]]:
+    """(version, thresholds) of the classifier :func:`load_service_classifier` would return,
+    read from the artifacts' metadata alone (no arrays, no encoder): what a web process
+    needs to show the thresholds the workers apply."""
+    fast = Path(model_path) if model_path is not None else default_path()
+    fast_meta = read_metadata(fast)
+    path = tier2_path(tier2)
+    meta = fast_meta if path is None else read_metadata(path)
+    try:
+        version = str(fast_meta["version"]) if path is None else f"{fast_meta['version']}+{meta['version']}"
+        return version, parse_thresholds(meta)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"corrupt model artifact {path or fast}: {exc}") from exc
+
+
 def load_service_classifier(
     model_path: str | Path | None, tier2: str, threads: int | None = None
 ) -> ToxicityClassifier | CascadeClassifier:
@@ -199,10 +221,9 @@ def load_service_classifier(
     models/TIER2_LATEST names; anything else → a second-tier artifact path.
     """
     fast = load_classifier(model_path)
-    choice = tier2.strip()
-    if choice.lower() in ("", "off", "0", "false", "no"):
+    path = tier2_path(tier2)
+    if path is None:
         return fast
-    path = default_tier2_path() if choice.lower() == "latest" else Path(choice)
     head = load_tier2(path, fast)
     encoder = SentenceEncoder(threads=threads)
     cascade = CascadeClassifier(fast, head, encoder)

@@ -1,4 +1,5 @@
-"""``train`` and ``score``: build the classifier artifact and score a file of comments."""
+"""``train``, ``train-tier2``, ``model-card`` and ``score``: build the classifier artifacts,
+render their model cards, and score a file of comments."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from typing import TextIO
 
 import click
 
+from moderation.classifier.language_model import load_latin_model
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Rows scored per chunk: bounds memory whatever the input size.
 CHUNK = 1000
 OUTPUT_COLUMNS = ("id", "toxicity", "abusive", "obscene", "threat", "discriminatory",
-                  "defamatory", "personal_information", "spam", "verdict", "reasons")  # fmt: skip
+                  "defamatory", "personal_information", "spam", "verdict", "reasons",
+                  "language")  # fmt: skip
 
 
 _DATA_OPTION = click.option(
@@ -37,7 +41,7 @@ def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
     if not data_dir.is_dir():
         raise click.UsageError(f"data folder not found: {data_dir}")
     from moderation.classifier.encoder import INSTALL_HINT, Tier2Unavailable
-    from moderation.classifier.training import train
+    from moderation.training.fast import train
 
     try:
         report = train(data_dir, out_dir, seed=seed, progress=sys.stderr.isatty())
@@ -67,7 +71,7 @@ def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, 
     from moderation.classifier import ArtifactError
 
     try:
-        from moderation.classifier.training_tier2 import train_tier2
+        from moderation.training.tier2 import train_tier2
 
         report = train_tier2(data_dir, out_dir, model_path, seed=seed, progress=sys.stderr.isatty())
     except ArtifactError as exc:
@@ -77,8 +81,41 @@ def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, 
                f"{out_dir / 'MODEL_CARD_TIER2.md'} in {report['training_seconds']:.0f} s")  # fmt: skip
 
 
+@click.command("model-card")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="Artifact (default: models/LATEST, or models/TIER2_LATEST with --tier2).")  # fmt: skip
+@click.option("--tier2", "tier2", is_flag=True, help="Render the second tier's card.")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="Card to write (default: MODEL_CARD.md or MODEL_CARD_TIER2.md next to it).")  # fmt: skip
+def model_card_command(model_path: Path | None, tier2: bool, output_path: Path | None) -> None:
+    """Re-render a model card from the training report stored in the artifact."""
+    from moderation.classifier import ArtifactError
+    from moderation.classifier.artifact import LATEST, MODELS_DIR
+    from moderation.classifier.tier2 import TIER2_LATEST
+    from moderation.training.model_card import card_from_artifact
+    from moderation.training.tier2_card import tier2_card_from_artifact
+
+    if model_path is None:
+        pointer = MODELS_DIR / (TIER2_LATEST if tier2 else LATEST)
+        if not pointer.is_file():
+            raise click.ClickException(f"{pointer} is missing; pass --model")
+        model_path = MODELS_DIR / pointer.read_text().strip()
+    if not model_path.is_file():
+        raise click.ClickException(f"artifact not found: {model_path}")
+    out = output_path or model_path.with_name("MODEL_CARD_TIER2.md" if tier2 else "MODEL_CARD.md")
+    render = tier2_card_from_artifact if tier2 else card_from_artifact
+    try:
+        render(model_path, out)
+    except (ArtifactError, KeyError, ValueError) as exc:
+        raise click.ClickException(f"cannot render a card from {model_path}: {exc}") from None
+    click.echo(f"wrote {out}")
+
+
 def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
-    """Yield (id, text) from CSV (header id,text) or JSON lines; raise naming the bad line."""
+    """Yield (id, text) from CSV (a header naming ``id`` and ``text``, other columns ignored)
+    or JSON lines; raise naming the bad line."""
     first = fh.readline()
     if not first:
         return
@@ -99,19 +136,22 @@ def _records(fh: TextIO, name: str) -> Iterator[tuple[str, str]]:
         return
     reader = csv.reader(_chain_first(first, fh), strict=True)
     try:
-        header = next(reader)
-        if [h.strip().lower() for h in header] != ["id", "text"]:
+        header = [h.strip().lower() for h in next(reader)]
+        if "id" not in header or "text" not in header:
             raise click.UsageError(
-                f"{name}: line 1: expected the CSV header 'id,text' (or JSON lines), got {header}"
+                f"{name}: line 1: expected a CSV header with columns 'id' and 'text' (or JSON lines), "
+                f"got {header}"
             )
+        id_at, text_at = header.index("id"), header.index("text")
         for row in reader:
-            if len(row) != 2:
+            if len(row) != len(header):
                 if not row:
                     continue
                 raise click.UsageError(
-                    f"{name}: line {reader.line_num}: expected 2 fields (id,text), got {len(row)}"
+                    f"{name}: line {reader.line_num}: expected {len(header)} fields like the header, "
+                    f"got {len(row)}"
                 )
-            yield row[0], row[1]
+            yield row[id_at], row[text_at]
     except csv.Error as exc:
         raise click.UsageError(f"{name}: line {reader.line_num}: malformed CSV ({exc})") from None
 
@@ -149,8 +189,9 @@ def score_command(input_path: Path, output_path: Path, model_path: Path | None,
         raise click.ClickException(str(exc)) from None
     policy = default_policy(clf)
     name = "<stdin>" if str(input_path) == "-" else str(input_path)
-    in_fh = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")
-             if str(input_path) == "-" else open(input_path, encoding="utf-8", newline=""))  # fmt: skip
+    # utf-8-sig: spreadsheets save CSV with a byte-order mark, which is no part of the header.
+    in_fh = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+             if str(input_path) == "-" else open(input_path, encoding="utf-8-sig", newline=""))  # fmt: skip
     tmp = None if str(output_path) == "-" else output_path.with_name(output_path.name + ".part")
     out_fh = sys.stdout if tmp is None else open(tmp, "w", encoding="utf-8", newline="")
     ok = False
@@ -207,10 +248,12 @@ def _score_chunk(chunk: list[tuple[str, str]], clf: object, policy: object, mode
     outputs = dict(zip(texts, clf.predict_batch(texts), strict=True))  # type: ignore[attr-defined]
     proxy = _Precomputed(clf, outputs)
     for rid, text in chunk:
-        res = moderate(text, classifier=proxy, policy=policy)  # type: ignore[operator]
+        res = moderate(text, classifier=proxy, policy=policy,  # type: ignore[operator]
+                       language_model=load_latin_model())
         reasons = json.dumps([r.as_dict() for r in res.reasons], ensure_ascii=False)
         writer.writerow([rid, *(f"{res.scores[c]:.4f}" for c in OUTPUT_COLUMNS[1:9]),  # type: ignore[attr-defined]
-                         res.decision, reasons])  # fmt: skip
+                         res.decision, reasons, res.language.language])  # fmt: skip
 
 
-COMMANDS: list[click.Command] = [train_command, train_tier2_command, score_command]
+COMMANDS: list[click.Command] = [train_command, train_tier2_command, model_card_command,
+                                 score_command]

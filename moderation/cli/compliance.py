@@ -84,6 +84,8 @@ def export_command(case_id: int, fmt: str, output: Path, token: str) -> None:
         except ComplianceError as exc:
             raise _fail(exc) from None
         click.echo(f"export {export.id}: {export.record_count} records, sha256 {export.sha256}")
+        for warning in exports.describe(session, export)["warnings"]:
+            click.echo(f"warning: {warning}", err=True)
         if export.status != "ready":
             click.echo(f"awaiting approval by a second compliance key: "
                        f"python -m moderation compliance approve --export {export.id}, then "
@@ -189,26 +191,50 @@ def senders() -> None:
     """Reader requests about their own personal data."""
 
 
+def _kept_lines(result: retention.ErasureResult) -> list[str]:
+    return [f"  kept under {label}: comment{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}"
+            for label, ids in result.kept.items()]
+
+
 @senders.command("erase")
 @click.option("--email", required=True, help="The reader's email address.")
 @click.option("--site", "site_name", default=None, help="Only this site's records.")
 def senders_erase(email: str, site_name: str | None) -> None:
-    """Erase a reader's personal data; refused (exit 1, audited) while any of it is held."""
+    """Erase a reader's personal data, except records under a legal hold (audited).
+
+    Exit 0: every record found was erased. Exit 1: nothing was erased (no record of
+    that address, or every record is held). Exit 3: some were erased, the held ones
+    kept (named with their holds). Exit 2: not an email address.
+    """
     settings, db = _setup()
+    try:
+        retention.valid_email(email)
+    except ComplianceError as exc:
+        raise click.BadParameter(exc.details[0]["message"], param_hint="--email") from None
     with db.session() as session:
         site_id = None
         if site_name is not None:
             site_id = session.scalars(select(Site.id).where(Site.name == site_name)).one_or_none()
             if site_id is None:
                 raise click.ClickException(f"no site named {site_name!r}")
-        result = retention.erase_sender(session, email=email, secret_key=settings.secret_key,
+        result = retention.erase_sender(session, email=email, pseudonym_key=settings.pseudonym_key,
                                         actor=_operator(), site_id=site_id)
-    if result.refused:
-        click.echo(f"REFUSED: {result.found} record(s) of sender {result.sender} are under legal hold: "
-                   + "; ".join(hold.label for hold in result.held_by)
-                   + ". Nothing was erased; the refusal is recorded in the audit log.", err=True)
+    where = f" on site {site_name!r}" if site_name else ""
+    if result.outcome == "not_found":
+        click.echo(f"NOT FOUND: no stored record of that email address{where} (sender {result.sender}); "
+                   "nothing was erased.", err=True)
+        sys.exit(1)
+    if result.outcome == "refused":
+        click.echo(f"REFUSED: all {result.found} record(s) of sender {result.sender} are under legal hold; "
+                   "nothing was erased (recorded in the audit log):", err=True)
+        click.echo("\n".join(_kept_lines(result)), err=True)
         sys.exit(1)
     click.echo(f"erased the personal data of {result.erased} record(s) of sender {result.sender}")
+    if result.outcome == "partial":
+        click.echo(f"KEPT {result.kept_count} record(s) under legal hold (erase them once released):",
+                   err=True)
+        click.echo("\n".join(_kept_lines(result)), err=True)
+        sys.exit(3)
 
 
 COMMANDS: list[click.Command] = [compliance, retention_group, senders]

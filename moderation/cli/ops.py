@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO, TypeVar
 
 import click
 from sqlalchemy.orm import Session
 
 from moderation import keys as key_service
 from moderation.domain.actors import CLI
+from moderation.domain.errors import DomainError
 from moderation.services import api_keys, policies
 from moderation.services import sites as site_service
 from moderation.settings import load_settings
@@ -114,39 +116,81 @@ def _site(session: Session, name: str) -> Site:
 
 @sites.group("policy")
 def policy() -> None:
-    """Show or replace a site's moderation policy (JSON)."""
+    """Show, replace or change part of a site's moderation policy (JSON)."""
 
 
 @policy.command("show")
 @click.argument("name")
 def show_policy(name: str) -> None:
-    """Print the site's effective policy and version as JSON."""
+    """Print the site's effective policy (the thresholds the workers apply), its overrides
+    and version as JSON."""
     with _database().session() as session:
         site = _site(session, name)
-        click.echo(json.dumps({"site": site.name, "policy_version": site.policy_version,
-                               "policy": policies.effective_policy(site),
-                               "overrides": site.policy or {}}, indent=2, ensure_ascii=False))
+        record = _or_fail(lambda: policies.policy_record(site, load_settings()))
+        click.echo(json.dumps({"site": site.name, **record}, indent=2, ensure_ascii=False))
 
 
-@policy.command("set")
-@click.argument("name")
-@click.argument("source", type=click.File("r"), default="-")
-def set_policy(name: str, source: TextIO) -> None:
-    """Replace the site's policy with the JSON document in SOURCE (default: stdin)."""
+def _document(source: TextIO) -> dict[str, Any]:
     try:
         data = json.load(source)
     except ValueError as exc:
         raise click.ClickException(f"the policy is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise click.ClickException("the policy must be a JSON object")
+    return data
+
+
+T = TypeVar("T")
+
+
+def _or_fail(action: Callable[[], T]) -> T:
+    """Run a policy service call; its domain errors become a message and a non-zero exit."""
+    try:
+        return action()
+    except DomainError as exc:
+        problems = "; ".join(f"{d['field']}: {d['message']}" for d in exc.details)
+        message = f"invalid policy: {problems}" if problems else exc.message
+        raise (_BadInput if exc.exit_code == 2 else click.ClickException)(message) from None
+
+
+class _BadInput(click.ClickException):
+    exit_code = 2
+
+
+_IF_VERSION = click.option("--if-version", type=click.IntRange(min=1), default=None,
+                           help="Refuse the change unless the policy is still at this version.")
+
+
+def _change(name: str, source: TextIO, if_version: int | None, patch: bool) -> None:
+    data = _document(source)
+    settings = load_settings()
     with _database().session() as session:
         site = _site(session, name)
-        try:
-            site = policies.set_policy(session, site, data, actor=CLI, request_id=None)
-        except policies.ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise click.ClickException(f"invalid policy: {problems}") from None
+        change = policies.patch_policy if patch else policies.set_policy
+        site = _or_fail(lambda: change(
+            session, site, data, actor=CLI, request_id=None,
+            thresholds=policies.model_thresholds(settings).thresholds,
+            if_match=None if if_version is None else {if_version}))
         click.echo(f"site {site.name} is at policy version {site.policy_version}", file=sys.stdout)
+
+
+@policy.command("set")
+@click.argument("name")
+@click.argument("source", type=click.File("r"), default="-")
+@_IF_VERSION
+def set_policy(name: str, source: TextIO, if_version: int | None) -> None:
+    """Replace the site's policy overrides with the JSON document in SOURCE (default: stdin)."""
+    _change(name, source, if_version, patch=False)
+
+
+@policy.command("patch")
+@click.argument("name")
+@click.argument("source", type=click.File("r"), default="-")
+@_IF_VERSION
+def patch_policy(name: str, source: TextIO, if_version: int | None) -> None:
+    """Change part of the site's policy overrides: SOURCE (default: stdin) is a JSON merge
+    patch (RFC 7396): members left out keep their values, null removes an override."""
+    _change(name, source, if_version, patch=True)
 
 
 COMMANDS: list[click.Command] = [init_db, sites, keys]

@@ -6,13 +6,15 @@ This is the single entry point used by the Celery worker and by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from moderation.pipeline import structure
 from moderation.pipeline.checks import defamation, pii, spam
-from moderation.pipeline.policy import Policy, decide, thresholds_from_model
+from moderation.pipeline.checks.language import coverage_reason
+from moderation.pipeline.language import LanguageGuess, LatinModel, identify
+from moderation.pipeline.policy import Policy, PolicyDefaults, judge, resolve_policy
 from moderation.pipeline.types import (
     CATEGORIES,
     CLASSIFIER_CATEGORIES,
@@ -44,13 +46,8 @@ class ClassifierOutputLike(Protocol):
 #: Content checks run in this order after the structural guard.
 CONTENT_CHECKS: tuple[Callable[[str], CheckResult], ...] = (pii.check, spam.check, defamation.check)
 
-CATEGORY_LABELS = {
-    "toxicity": "toxic",
-    "abusive": "abusive or insulting",
-    "obscene": "obscene or indecent",
-    "threat": "threatening",
-    "discriminatory": "discriminatory",
-}
+#: What a classifier covers when it doesn't say (every model so far was validated on English).
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,31 +57,13 @@ class PipelineResult:
     reasons: tuple[Reason, ...]
     model_version: str
     policy_version: int
+    language: LanguageGuess = field(default_factory=lambda: LanguageGuess("und", "Zyyy", 0.0))
 
 
-def default_policy(classifier: ClassifierLike) -> Policy:
-    """The default policy: fallback thresholds overlaid with the model's own."""
-    return Policy().with_thresholds(thresholds_from_model(classifier.thresholds))
-
-
-def _classifier_reasons(
-    scores: Mapping[str, float], spans: Sequence[Span], policy: Policy
-) -> list[Reason]:
-    reasons = []
-    for name in CLASSIFIER_CATEGORIES:
-        if name == "toxicity":
-            continue  # the overall score drives the decision but is not a reason of its own
-        levels = policy.thresholds.get(name)
-        score = scores.get(name, 0.0)
-        if levels is not None and score >= levels.review:
-            reasons.append(
-                Reason(
-                    f"classifier:{name}",
-                    f"The comment looks {CATEGORY_LABELS[name]} (score {score:.2f}).",
-                    spans=tuple(s for s in spans if s.category == name),
-                )
-            )
-    return reasons
+def default_policy(classifier: ClassifierLike, defaults: PolicyDefaults | None = None) -> Policy:
+    """The policy of a site without overrides: the model's thresholds, the settings' defaults."""
+    return resolve_policy({}, version=0, model_thresholds=classifier.thresholds,
+                          defaults=defaults or PolicyDefaults())
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,21 +83,44 @@ def moderate(
     policy: Policy | None = None,
     title: str | None = None,
     extra_checks: Sequence[Callable[[str], CheckResult]] = (),
+    language_model: LatinModel | None = None,
 ) -> PipelineResult:
     """Moderate one comment. ``extra_checks`` carries site rules such as blocklists."""
     item = PipelineInput(text, title, policy, extra_checks)
-    return moderate_many([item], classifier=classifier)[0]
+    return moderate_many([item], classifier=classifier, language_model=language_model)[0]
 
 
-def moderate_many(items: Sequence[PipelineInput], *, classifier: ClassifierLike) -> list[PipelineResult]:
+def covered_languages(classifier: ClassifierLike) -> tuple[str, ...]:
+    """The languages the classifier declares it was validated on (``languages``), or English."""
+    declared = getattr(classifier, "languages", None)
+    return tuple(declared) if declared else DEFAULT_LANGUAGES
+
+
+def moderate_many(
+    items: Sequence[PipelineInput], *, classifier: ClassifierLike,
+    language_model: LatinModel | None = None,
+) -> list[PipelineResult]:
     """Moderate several comments: the same results as :func:`moderate` on each, but with
-    one classifier call for all of them (``predict_batch`` when the classifier has it)."""
+    one classifier call for all of them (``predict_batch`` when the classifier has it).
+
+    Each comment's language is identified first (``language_model`` tells romanised
+    Kannada from English); one outside the classifier's languages gets the reason
+    ``language:unsupported`` and is never approved on the classifier's word, unless its
+    site's policy says ``unsupported_languages: classifier``.
+    """
+    texts = [item.text for item in items]
+    languages = identify(texts, language_model)
+    covered = covered_languages(classifier)
     checked = [_run_checks(item, classifier) for item in items]
-    outputs = _predict_all(classifier, [item.text for item in items])
-    return [
-        _finish(scores, reasons, output, policy, classifier)
-        for (policy, reasons, scores), output in zip(checked, outputs, strict=True)
-    ]
+    outputs = _predict_all(classifier, texts)
+    results = []
+    for (policy, reasons, scores), output, guess in zip(checked, outputs, languages, strict=True):
+        if policy.unsupported_languages == "review":
+            coverage = coverage_reason(guess, covered)
+            if coverage is not None:
+                reasons.append(coverage)
+        results.append(replace(_finish(scores, reasons, output, policy, classifier), language=guess))
+    return results
 
 
 def _run_checks(
@@ -154,12 +156,13 @@ def _finish(
 ) -> PipelineResult:
     for name in CLASSIFIER_CATEGORIES:
         scores[name] = float(output.scores.get(name, 0.0))
-    reasons.extend(_classifier_reasons(scores, output.spans, policy))
+    # Rounded first, so the reasons and the decision see the scores the verdict records.
     scores = {name: round(min(1.0, max(0.0, value)), 4) for name, value in scores.items()}
+    decision, all_reasons = judge(scores, reasons, policy, output.spans)
     return PipelineResult(
-        decision=decide(scores, reasons, policy),
+        decision=decision,
         scores=scores,
-        reasons=tuple(reasons),
+        reasons=all_reasons,
         model_version=classifier.version,
         policy_version=policy.version,
     )

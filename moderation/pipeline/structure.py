@@ -11,6 +11,9 @@ import unicodedata
 
 from moderation.pipeline.types import CheckResult, Reason
 
+#: The documented default of ``MODERATION_MAX_COMMENT_LENGTH``. The limit a comment is held
+#: to is its site's resolved policy's ``max_length`` (``moderation.pipeline.policy``),
+#: which the API and the worker both read; nothing here applies a limit of its own.
 DEFAULT_MAX_LENGTH = 2000
 
 
@@ -23,7 +26,7 @@ def is_blank(text: str | None) -> bool:
     return text is None or not text.strip()
 
 
-def check(text: str, *, title: str | None, max_length: int = DEFAULT_MAX_LENGTH) -> CheckResult:
+def check(text: str, *, title: str | None, max_length: int) -> CheckResult:
     """Repeat the edge validation so replays and imports are held to the same rules."""
     reasons: list[Reason] = []
     if is_blank(text):

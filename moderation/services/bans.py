@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,22 +18,33 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.domain.actors import Actor
-from moderation.senders import mask_email, mask_ip, normalise_email
+from moderation.senders import mask_email, normalise_email
 from moderation.store import Ban
 
 KINDS = ("pseudonym", "ip", "email")
 
 
+@dataclass(frozen=True)
+class PrefixLimits:
+    """The shortest network prefix an IP ban may name without ``force`` (a /8 bans millions)."""
+
+    ipv4: int = 16
+    ipv6: int = 32
+
+
 class InvalidBan(ValueError):
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, code: str = "invalid") -> None:
         super().__init__(message)
         self.field = field
+        self.code = code
 
 
 def normalise_value(kind: str, value: str) -> str:
     value = value.strip()
     if kind == "ip":
         try:
+            if "%" in value:  # an IPv6 zone id names a local interface, never a sender
+                raise ValueError(value)
             return str(ipaddress.ip_network(value, strict=False))
         except ValueError:
             raise InvalidBan("value", "is not an IP address or CIDR network") from None
@@ -46,14 +58,27 @@ def normalise_value(kind: str, value: str) -> str:
     return value
 
 
+def check_breadth(kind: str, value: str, limits: PrefixLimits, *, force: bool) -> None:
+    """Refuse an IP ban on a network shorter than ``limits`` unless ``force`` (``value`` normalised)."""
+    if kind != "ip" or force:
+        return
+    network = ipaddress.ip_network(value, strict=False)
+    minimum = limits.ipv4 if network.version == 4 else limits.ipv6
+    if network.prefixlen < minimum:
+        raise InvalidBan("value", f"is a /{network.prefixlen} network ({network.num_addresses:,} addresses); "
+                                  f"IPv{network.version} bans need /{minimum} or longer "
+                                  f"unless the request says \"force\": true", code="too_broad")
+
+
 def shown_value(ban: Ban) -> str:
-    """What a moderator sees: a single IP or an email is masked like sender details are."""
+    """What a moderator sees: an email masked like sender details; an IP ban as what it bans
+    (a single address as that address, not its /24, which would read as a wider ban)."""
     if ban.kind == "email":
         return mask_email(ban.value) or ""
     if ban.kind == "ip":
         network = ipaddress.ip_network(ban.value, strict=False)
         if network.prefixlen == network.max_prefixlen:
-            return mask_ip(str(network.network_address)) or ""
+            return str(network.network_address)
     return ban.value
 
 
@@ -75,13 +100,17 @@ def is_active(ban: Ban, now: datetime | None = None) -> bool:
 def create_ban(
     session: Session, *, site_id: int, kind: str, value: str, reason: str,
     expires_at: datetime | None, actor: Actor, request_id: str | None,
+    prefix_limits: PrefixLimits | None = None, force: bool = False,
 ) -> Ban:
+    """Ban a sender; a network wider than ``prefix_limits`` needs ``force``. Commits."""
     if kind not in KINDS:
         raise InvalidBan("kind", f"must be one of {', '.join(KINDS)}")
     now = datetime.now(UTC)
     if expires_at is not None and expires_at <= now:
         raise InvalidBan("expires_at", "must be in the future")
-    ban = Ban(site_id=site_id, kind=kind, value=normalise_value(kind, value), reason=reason,
+    normalised = normalise_value(kind, value)
+    check_breadth(kind, normalised, prefix_limits or PrefixLimits(), force=force)
+    ban = Ban(site_id=site_id, kind=kind, value=normalised, reason=reason,
               created_by=actor.display_name, created_by_id=actor.id, created_at=now, expires_at=expires_at)
     session.add(ban)
     session.flush()

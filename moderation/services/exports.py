@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.services.access import Actor, Conflict, Corrupted, NotFound, Refused, in_id_range
 from moderation.services.disclosure import visible_request
-from moderation.services.scopes import Scope
+from moderation.services.scopes import Scope, out_of_scope_ids, out_of_scope_warning
 from moderation.services.sender_records import FIELDS, iso, iter_batches
-from moderation.store import ApiKey, Export, ExportApproval
+from moderation.store import ApiKey, DisclosureRequest, Export, ExportApproval
 
 #: Leading characters that make spreadsheets evaluate a cell (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -97,7 +97,7 @@ def _write_json(out: _HashingFile, header: dict[str, Any],
 
 @dataclass(frozen=True)
 class ExportOptions:
-    export_dir: str
+    export_dir: Path | str
     two_person_rule: bool
 
 
@@ -118,6 +118,7 @@ def create_export(
     if case.status == "closed":
         raise Conflict("The disclosure request is closed.")
     scope = Scope.from_json(case.scope, case.site_id)
+    missing = out_of_scope_ids(session, scope)
     directory = Path(options.export_dir)
     directory.mkdir(parents=True, exist_ok=True)
     file_name = f"request-{case.id}-{uuid.uuid4().hex}.{fmt}"
@@ -135,6 +136,7 @@ def create_export(
                 header = {"request": {"id": case.id, "authority": case.authority,
                                       "legal_reference": case.legal_reference,
                                       "legal_basis": case.legal_basis, "scope": case.scope},
+                          "out_of_scope_comment_ids": missing,
                           "format_version": 1}
                 count = _write_json(out, header, batches, report)
             handle.flush()
@@ -154,7 +156,8 @@ def create_export(
         audit.record(session, actor=actor, action="compliance.export.create",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      after={"request_id": case.id, "format": fmt, "sha256": export.sha256,
-                            "record_count": count, "status": export.status},
+                            "record_count": count, "status": export.status,
+                            "out_of_scope_comment_ids": missing},
                      request_id=request_id)
         session.commit()
     except BaseException:
@@ -226,7 +229,7 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def open_download(session: Session, export_id: int, actor: Actor, export_dir: str, *,
+def open_download(session: Session, export_id: int, actor: Actor, export_dir: Path | str, *,
                   request_id: str | None = None) -> tuple[Export, Path]:
     """Authorise a download, check the file still matches its digest, and audit it."""
     export = visible_export(session, export_id, actor)
@@ -248,7 +251,11 @@ def open_download(session: Session, export_id: int, actor: Actor, export_dir: st
 
 
 def describe(session: Session, export: Export) -> dict[str, Any]:
-    """The export's metadata as the API and CLI show it."""
+    """The export's metadata as the API and CLI show it, naming requested comment ids that
+    the case's site doesn't hold (so a count of 0 is never left unexplained)."""
+    case = session.get(DisclosureRequest, export.request_id)
+    missing = out_of_scope_ids(session, Scope.from_json(case.scope, case.site_id)) if case else []
+    warning = out_of_scope_warning(missing, site_bound=export.site_id is not None)
     return {
         "id": export.id,
         "request_id": export.request_id,
@@ -262,4 +269,6 @@ def describe(session: Session, export: Export) -> dict[str, Any]:
                       for a in approvals(session, export.id)],
         "created_by": export.created_by,
         "created_at": iso(export.created_at),
+        "out_of_scope_comment_ids": missing,
+        "warnings": [warning] if warning else [],
     }

@@ -10,18 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from moderation.domain.submissions import CommentSubmission
 from moderation.metrics import ENQUEUE_FAILURES
 from moderation.senders import pseudonym
 from moderation.store import Comment, SenderDetails, Site
-
-if TYPE_CHECKING:  # the validated input; the service never reaches back into the edge
-    from moderation.api.schemas import CommentIn
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +61,8 @@ def submit_comment(
     session: Session,
     *,
     site: Site,
-    payload: CommentIn,
-    secret_key: str,
+    payload: CommentSubmission,
+    pseudonym_key: str,
     submitted_from: str | None,
     idempotency_key: str | None,
     request_id: str | None,
@@ -85,7 +83,7 @@ def submit_comment(
         idempotency_key=idempotency_key,
         title=payload.title,
         text=payload.comment,
-        sender_pseudonym=pseudonym(secret_key, payload.author.email),
+        sender_pseudonym=pseudonym(pseudonym_key, site.id, payload.author.email),
         status="pending",
         request_id=request_id,
     )

@@ -28,17 +28,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from moderation.classifier.language_model import load_latin_model
 from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, word_check
-from moderation.pipeline.policy import Policy, policy_from_dict
-from moderation.pipeline.run import (
-    ClassifierLike,
-    PipelineInput,
-    PipelineResult,
-    default_policy,
-    moderate_many,
-)
+from moderation.pipeline.policy import Policy, PolicyDefaults
+from moderation.pipeline.run import ClassifierLike, PipelineInput, PipelineResult, moderate_many
 from moderation.pipeline.types import CheckResult
+from moderation.services import policies
 from moderation.services.bans import active_at
+from moderation.settings import load_settings
 from moderation.store import Ban, Comment, SenderDetails, Site, Verdict
 
 log = logging.getLogger(__name__)
@@ -67,9 +64,10 @@ class BatchOutcome:
     released: list[int] = field(default_factory=list)
 
 
-def site_policy(site: Site, classifier: ClassifierLike) -> Policy:
-    return policy_from_dict(site.policy or {}, version=site.policy_version,
-                            base=default_policy(classifier))
+def site_policy(site: Site, classifier: ClassifierLike, defaults: PolicyDefaults) -> Policy:
+    """The site's policy as the worker applies it: the one resolver, with the loaded
+    classifier's thresholds (the admin API shows the same, read from the artifact)."""
+    return policies.site_policy(site, classifier.thresholds, defaults)
 
 
 def site_checks(
@@ -145,13 +143,14 @@ def claim_batch(
 
 
 def _pipeline_inputs(
-    session: Session, rows: Sequence[Row[Any]], classifier: ClassifierLike, now: datetime
+    session: Session, rows: Sequence[Row[Any]], classifier: ClassifierLike, now: datetime,
+    defaults: PolicyDefaults,
 ) -> list[PipelineInput]:
     """Sites, sender details and bans for the claimed comments, in two bulk queries."""
     ids = [row.id for row in rows]
     site_ids = sorted({row.site_id for row in rows})
     details: dict[int, tuple[str | None, str | None]] = {}
-    policies: dict[int, Policy] = {}
+    site_policies: dict[int, Policy] = {}
     for comment_id, ip, email, site in session.execute(
         select(Comment.id, SenderDetails.ip, SenderDetails.email, Site)
         .join(Site, Site.id == Comment.site_id)
@@ -159,8 +158,8 @@ def _pipeline_inputs(
         .where(Comment.id.in_(ids))
     ):
         details[comment_id] = (ip, email)
-        if site.id not in policies:
-            policies[site.id] = site_policy(site, classifier)
+        if site.id not in site_policies:
+            site_policies[site.id] = site_policy(site, classifier, defaults)
     bans: dict[int, list[BanRule]] = defaultdict(list)
     for site_id, kind, value in session.execute(
         select(Ban.site_id, Ban.kind, Ban.value).where(Ban.site_id.in_(site_ids), active_at(now))
@@ -169,7 +168,7 @@ def _pipeline_inputs(
     inputs = []
     for row in rows:
         ip, email = details.get(row.id, (None, None))
-        policy = policies[row.site_id]
+        policy = site_policies[row.site_id]
         facts = SenderFacts(pseudonym=row.sender_pseudonym, ip=ip, email=email)
         inputs.append(PipelineInput(row.text, row.title, policy,
                                     site_checks(facts, policy, bans[row.site_id])))
@@ -183,7 +182,7 @@ def _run_pipeline(
     """One classifier call for the batch; if anything in it fails, one comment at a time,
     so a poison comment fails alone."""
     try:
-        return list(moderate_many(inputs, classifier=classifier))
+        return list(moderate_many(inputs, classifier=classifier, language_model=load_latin_model()))
     except fatal:
         raise
     except Exception:
@@ -192,7 +191,8 @@ def _run_pipeline(
     results: list[PipelineResult | Exception] = []
     for item in inputs:
         try:
-            results.append(moderate_many([item], classifier=classifier)[0])
+            results.append(moderate_many([item], classifier=classifier,
+                                         language_model=load_latin_model())[0])
         except fatal:
             raise
         except Exception as exc:
@@ -209,9 +209,13 @@ def moderate_batch(
     claimer: str | None = None,
     lease_seconds: float = 10.0,
     fatal: tuple[type[BaseException], ...] = (),
+    defaults: PolicyDefaults | None = None,
 ) -> BatchOutcome:
     """Moderate ``comment_id`` and up to ``size - 1`` other pending comments (only when
     ``comment_id`` itself is still there to moderate: see :func:`claim_batch`).
+
+    ``defaults``: what the settings contribute to every site's policy (the length limit);
+    None reads them from the environment, as the web process does.
 
     Raises the task's own comment's pipeline error (after committing the others'
     verdicts) so the task can retry or mark it; ``fatal`` exceptions (a time limit)
@@ -224,7 +228,9 @@ def moderate_batch(
     if not rows:
         session.rollback()
         return BatchOutcome(Outcome(comment_id, None))
-    inputs = _pipeline_inputs(session, rows, classifier, now)
+    if defaults is None:
+        defaults = policies.policy_defaults(load_settings())
+    inputs = _pipeline_inputs(session, rows, classifier, now, defaults)
     # The lease is durable; no transaction (and on SQLite no lock) is held while the
     # pipeline runs.
     session.commit()
@@ -273,7 +279,8 @@ def _write_verdicts(session: Session, done: dict[int, PipelineResult]) -> dict[i
     session.execute(update(Comment), [
         {"id": i, "status": done[i].decision, "toxicity": done[i].scores["toxicity"],
          "moderated_at": now, "updated_at": now, "scores": done[i].scores,
-         "reason_codes": reason_codes(done[i]), "claimed_until": None, "claimed_by": None}
+         "reason_codes": reason_codes(done[i]), "claimed_until": None, "claimed_by": None,
+         "language": done[i].language.language}
         for i in pending
     ])
     inserted = session.execute(
@@ -281,15 +288,18 @@ def _write_verdicts(session: Session, done: dict[int, PipelineResult]) -> dict[i
         [{"comment_id": i, "decision": done[i].decision, "scores": done[i].scores,
           "reasons": [reason.as_dict() for reason in done[i].reasons],
           "model_version": done[i].model_version, "policy_version": done[i].policy_version,
-          "created_at": now}
+          "language": done[i].language.as_dict(), "created_at": now}
          for i in pending],
     )
     return {comment_id: verdict_id for verdict_id, comment_id in inserted}
 
 
-def moderate_comment(session: Session, comment_id: int, classifier: ClassifierLike) -> Outcome:
+def moderate_comment(
+    session: Session, comment_id: int, classifier: ClassifierLike,
+    defaults: PolicyDefaults | None = None,
+) -> Outcome:
     """Moderate one comment on its own (a batch of one)."""
-    return moderate_batch(session, comment_id, classifier).own
+    return moderate_batch(session, comment_id, classifier, defaults=defaults).own
 
 
 def mark_error(session: Session, comment_id: int, reason: str) -> bool:

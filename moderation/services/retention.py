@@ -3,7 +3,8 @@
 Anonymising a sender record clears its name, email, IP, user agent and the
 submitting address and stamps ``erased_at``; the comment, its pseudonym, its
 verdicts and decisions stay. Records under a legal hold (explicit, or implied by
-a case that isn't closed) are skipped by retention and make erasure refuse.
+a case that isn't closed) are skipped by retention and by erasure, which erases
+the rest and names what it kept and why.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.senders import normalise_email, pseudonym
+from moderation.domain.errors import Invalid
+from moderation.senders import ALL_SITES, normalise_email, pseudonym
 from moderation.services.access import Actor
 from moderation.services.holds import ActiveHold, active_holds, holds_on
 from moderation.services.scopes import Record
@@ -84,42 +87,91 @@ def run_retention(session: Session, *, retention_days: int, actor: Actor,
 
 @dataclass(frozen=True)
 class ErasureResult:
+    """One reader's erasure: what was found, what was erased, and what holds kept."""
+
     sender: str  # the keyed pseudonym: the audit log never stores the email itself
     found: int
     erased: int
     held_by: list[ActiveHold] = field(default_factory=list)
+    #: Hold label → the comment ids it kept (a record under two holds is under both).
+    kept: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def kept_count(self) -> int:
+        return self.found - self.erased
 
     @property
     def refused(self) -> bool:
-        return bool(self.held_by)
+        """Records were found and every one of them is held: nothing was erased."""
+        return self.found > 0 and self.erased == 0
+
+    @property
+    def outcome(self) -> str:
+        """``not_found``, ``erased`` (everything), ``partial`` (some kept) or ``refused`` (all kept)."""
+        if self.found == 0:
+            return "not_found"
+        if self.erased == self.found:
+            return "erased"
+        return "refused" if self.erased == 0 else "partial"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sender": self.sender, "outcome": self.outcome, "found": self.found,
+                "erased": self.erased, "kept": self.kept_count,
+                "kept_by": [{"hold": label, "comment_ids": ids} for label, ids in self.kept.items()]}
 
 
-def erase_sender(session: Session, *, email: str, secret_key: str, actor: Actor,
-                 site_id: int | None = None, now: datetime | None = None) -> ErasureResult:
-    """Erase every record of one sender, or none if any is held (the refusal is audited)."""
+def valid_email(email: str) -> str:
+    """``email`` stripped, or :class:`Invalid` naming the field when it isn't an address."""
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise Invalid("The request is invalid.", details=[
+            {"field": "email", "code": "invalid_email",
+             "message": f"Value is not a valid email address: {exc}"}]) from None
+    return email.strip()
+
+
+def erase_sender(session: Session, *, email: str, pseudonym_key: str, actor: Actor,
+                 site_id: int | None = None, now: datetime | None = None,
+                 request_id: str | None = None) -> ErasureResult:
+    """Erase every record of one sender except those under a hold, and audit it.
+
+    Held records are kept and named with the holds that keep them; if every record
+    is held the attempt is audited as ``sender.erase_refused``. The audit log names
+    the sender by the site's pseudonym, or for an erasure on every site by a
+    pseudonym keyed to "all sites" (never by the email). Raises :class:`Invalid`
+    for a malformed address.
+    """
+    email = valid_email(email)
     now = now or datetime.now(UTC)
-    sender = pseudonym(secret_key, email)
+    sender = pseudonym(pseudonym_key, ALL_SITES if site_id is None else site_id, email)
     conditions: list[Any] = [func.lower(SenderDetails.email) == normalise_email(email)]
     if site_id is not None:
         conditions.append(Comment.site_id == site_id)
     holds = active_holds(session, now)
-    ids: list[int] = []
+    free: list[int] = []
+    found = 0
     held: dict[tuple[str, int], ActiveHold] = {}
+    kept: dict[tuple[str, int], list[int]] = {}
     for batch in _records(session, *conditions):
         for record in batch:
-            ids.append(record.comment_id)
-            for hold in holds_on(holds, record):
+            found += 1
+            covering = holds_on(holds, record)
+            if not covering:
+                free.append(record.comment_id)
+            for hold in covering:
                 held[(hold.kind, hold.id)] = hold
-    if held:
-        result = ErasureResult(sender, len(ids), 0, sorted(held.values(), key=lambda h: (h.kind, h.id)))
-        audit.record(session, actor=actor, action="sender.erase_refused",
-                     target_type="sender", target_id=sender, site_id=site_id,
-                     after={"records": len(ids), "held_by": [h.label for h in result.held_by]})
-        session.commit()
-        return result
-    for start in range(0, len(ids), BATCH_SIZE):
-        _erase(session, ids[start:start + BATCH_SIZE], now)
-    audit.record(session, actor=actor, action="sender.erase", target_type="sender",
-                 target_id=sender, site_id=site_id, after={"erased": len(ids)})
+                kept.setdefault((hold.kind, hold.id), []).append(record.comment_id)
+    for start in range(0, len(free), BATCH_SIZE):
+        _erase(session, free[start:start + BATCH_SIZE], now)
+    order = sorted(held)
+    result = ErasureResult(sender, found, len(free), [held[k] for k in order],
+                           {held[k].label: kept[k] for k in order})
+    after: dict[str, Any] = {"erased": result.erased}
+    if result.kept_count:
+        after.update(records=found, kept=result.kept_count, held_by=[h.label for h in result.held_by])
+    audit.record(session, actor=actor, action="sender.erase_refused" if result.refused else "sender.erase",
+                 target_type="sender", target_id=sender, site_id=site_id, after=after,
+                 request_id=request_id)
     session.commit()
-    return ErasureResult(sender, len(ids), len(ids))
+    return result

@@ -12,16 +12,33 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from moderation.pipeline.policy import PolicyDefaults
 from moderation.pipeline.types import CATEGORIES
-from moderation.store import Comment, SenderDetails, Verdict
+from moderation.services import policies
+from moderation.settings import load_settings
+from moderation.store import Comment, SenderDetails, Site, Verdict
 
 Sort = Literal["newest", "oldest", "score"]
 MAX_LIMIT = 200
@@ -32,16 +49,26 @@ class BadCursor(ValueError):
     pass
 
 
+#: ``min_score`` may name a threshold level instead of a number: each comment's site's own.
+Level = Literal["review", "reject"]
+
+
 @dataclass(frozen=True)
 class ListQuery:
-    """Filters for the moderators' list. ``site_ids`` None means every site."""
+    """Filters for the moderators' list. ``site_ids`` None means every site.
+
+    ``category`` alone: at or above its site's review threshold for it (flagged for it).
+    ``min_score``: a number is a score on the same scale as the policy's thresholds; a level
+    (``review``/``reject``) is the site's threshold; without ``category`` it is toxicity's.
+    ``text``: contains, after NFC normalisation, case-insensitively beyond ASCII.
+    """
 
     site_ids: Sequence[int] | None = None
-    status: str | None = None
+    status: str | Sequence[str] | None = None  # one status or any of several
     decision: str | None = None  # approved | rejected | none (not yet decided by a moderator)
     article_id: str | None = None
     category: str | None = None
-    min_score: float | None = None
+    min_score: float | Level | None = None
     reason: str | None = None  # an exact code (``spam:links``) or a prefix (``spam``)
     pseudonym: str | None = None
     since: datetime | None = None
@@ -84,7 +111,75 @@ def decode_cursor(cursor: str, sort: str) -> dict[str, Any]:
     return data
 
 
-def _filtered(query: ListQuery) -> Select[Comment, str | None, str | None]:
+def _fold(text: str) -> str:
+    """What search compares: NFC, lower-cased by the Unicode rules (as ICU's on PostgreSQL)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+
+
+def _folded(
+    session: Session, column: ColumnElement[str] | InstrumentedAttribute[str]
+) -> ColumnElement[str]:
+    """``column`` folded as :func:`_fold` folds, in SQL on either database."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        if _has_icu(connection):  # lower() under the database's locale may be ASCII-only
+            lowered = func.lower(func.normalize(column, literal_column("NFC")).collate("und-x-icu"))
+        else:
+            lowered = func.lower(func.normalize(column, literal_column("NFC")))
+        return func.normalize(lowered, literal_column("NFC"))
+    # SQLite's lower() only knows ASCII: register Python's fold on this connection.
+    driver = connection.connection.driver_connection
+    driver.create_function(_SQLITE_FOLD, 1, _fold_or_none, deterministic=True)  # type: ignore[union-attr]
+    return getattr(func, _SQLITE_FOLD)(column)  # type: ignore[no-any-return]
+
+
+_SQLITE_FOLD = "moderation_fold"
+
+
+def _fold_or_none(value: str | None) -> str | None:
+    return None if value is None else _fold(value)
+
+
+_ICU: dict[str, bool] = {}
+
+
+def _has_icu(connection: Connection) -> bool:
+    url = str(connection.engine.url)
+    if url not in _ICU:
+        _ICU[url] = connection.scalar(
+            text("SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu')")) is True
+    return _ICU[url]
+
+
+def _score_column(category: str) -> ColumnElement[float]:
+    if category == "toxicity":
+        return Comment.toxicity  # type: ignore[return-value]
+    return Comment.scores[category].as_float()
+
+
+def _at_level(
+    session: Session, query: ListQuery, category: str, level: Level,
+    thresholds: Mapping[str, Mapping[str, float]],
+) -> ColumnElement[bool]:
+    """Comments scoring at or above their own site's ``level`` threshold for ``category``
+    (the site's resolved policy: what the worker applies and the admin API shows)."""
+    sites = select(Site)
+    if query.site_ids is not None:
+        sites = sites.where(Site.id.in_(list(query.site_ids)))
+    by_value: dict[float, list[int]] = defaultdict(list)
+    for site in session.scalars(sites):
+        levels = policies.site_policy(site, thresholds, PolicyDefaults()).thresholds[category]
+        value = levels.review if level == "review" else levels.reject
+        if value is not None:  # a category without a reject level never reaches it
+            by_value[value].append(site.id)
+    column = _score_column(category)
+    return or_(false(), *(and_(Comment.site_id.in_(ids), column >= value)
+                          for value, ids in by_value.items()))
+
+
+def _filtered(
+    session: Session, query: ListQuery, thresholds: Mapping[str, Mapping[str, float]] | None = None,
+) -> Select[Comment, str | None, str | None]:
     stmt = (
         select(Comment, SenderDetails.ip, SenderDetails.email)
         .outerjoin(SenderDetails, SenderDetails.comment_id == Comment.id)
@@ -92,22 +187,26 @@ def _filtered(query: ListQuery) -> Select[Comment, str | None, str | None]:
     if query.site_ids is not None:
         stmt = stmt.where(Comment.site_id.in_(list(query.site_ids)) if len(query.site_ids) != 1
                           else Comment.site_id == query.site_ids[0])
-    if query.status:
-        stmt = stmt.where(Comment.status == query.status)
+    statuses = [query.status] if isinstance(query.status, str) else list(query.status or ())
+    if len(statuses) == 1:
+        stmt = stmt.where(Comment.status == statuses[0])
+    elif statuses:
+        stmt = stmt.where(Comment.status.in_(statuses))
     if query.decision == "none":
         stmt = stmt.where(Comment.last_decision.is_(None))
     elif query.decision:
         stmt = stmt.where(Comment.last_decision == query.decision)
     if query.article_id:
         stmt = stmt.where(Comment.article_id == query.article_id)
-    if query.category:
-        threshold = query.min_score if query.min_score is not None else 0.5
-        if query.category == "toxicity":
-            stmt = stmt.where(Comment.toxicity >= threshold)
+    if query.category or query.min_score is not None:
+        category = query.category or "toxicity"
+        minimum = query.min_score if query.min_score is not None else "review"
+        if isinstance(minimum, str):
+            if thresholds is None:
+                thresholds = policies.model_thresholds(load_settings()).thresholds
+            stmt = stmt.where(_at_level(session, query, category, minimum, thresholds))
         else:
-            stmt = stmt.where(Comment.scores[query.category].as_float() >= threshold)
-    elif query.min_score is not None:
-        stmt = stmt.where(Comment.toxicity >= query.min_score)
+            stmt = stmt.where(_score_column(category) >= minimum)
     if query.reason:
         pattern = f" {query.reason} " if ":" in query.reason else f" {query.reason}:"
         stmt = stmt.where(Comment.reason_codes.contains(pattern, autoescape=True))
@@ -118,7 +217,7 @@ def _filtered(query: ListQuery) -> Select[Comment, str | None, str | None]:
     if query.until:
         stmt = stmt.where(Comment.created_at < query.until)
     if query.text:
-        stmt = stmt.where(Comment.text.icontains(query.text, autoescape=True))
+        stmt = stmt.where(_folded(session, Comment.text).contains(_fold(query.text), autoescape=True))
     return stmt
 
 
@@ -145,10 +244,14 @@ def sender_of(session: Session, comment_id: int) -> tuple[str | None, str | None
     return (details.ip, details.email) if details is not None else (None, None)
 
 
-def list_comments(session: Session, query: ListQuery) -> Page:
+def list_comments(
+    session: Session, query: ListQuery, thresholds: Mapping[str, Mapping[str, float]] | None = None,
+) -> Page:
+    """A page of the list. ``thresholds``: the model's, for the threshold-level filters (None:
+    read from the artifact the settings name)."""
     limit = max(1, min(query.limit, MAX_LIMIT))
     after = decode_cursor(query.cursor, query.sort) if query.cursor else None
-    base = _filtered(query)
+    base = _filtered(session, query, thresholds)
     if query.sort == "newest":
         stmt = base.order_by(Comment.id.desc())
         if after:
@@ -201,7 +304,7 @@ def review_queue(
     """``needs_review`` comments, oldest first."""
     limit = max(1, min(limit, MAX_LIMIT))
     after = decode_cursor(cursor, "queue") if cursor else None
-    stmt = _filtered(ListQuery(site_ids=site_ids, status="needs_review", article_id=article_id))
+    stmt = _filtered(session, ListQuery(site_ids=site_ids, status="needs_review", article_id=article_id))
     if after:
         stmt = stmt.where(Comment.id > after["id"])
     rows = _rows(session, stmt.order_by(Comment.id.asc()).limit(limit + 1))

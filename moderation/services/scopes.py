@@ -185,3 +185,35 @@ def build_scope(
         since=since,
         until=until,
     )
+
+
+#: Ids looked up per query when checking requested comment ids (well under any bind limit).
+_ID_CHUNK = 1000
+
+
+def out_of_scope_ids(session: Session, scope: Scope) -> list[int]:
+    """The requested ``comment_ids`` that the scope's site doesn't hold, in order.
+
+    Another site's comment and one that doesn't exist are reported alike, so a
+    site-scoped officer learns nothing about other sites. Empty without ``comment_ids``.
+    """
+    if not scope.comment_ids:
+        return []
+    found: set[int] = set()
+    ids = list(scope.comment_ids)
+    for start in range(0, len(ids), _ID_CHUNK):
+        query = select(Comment.id).where(Comment.id.in_(ids[start:start + _ID_CHUNK]))
+        if scope.site_id is not None:
+            query = query.where(Comment.site_id == scope.site_id)
+        found.update(session.scalars(query))
+    return [comment_id for comment_id in ids if comment_id not in found]
+
+
+def out_of_scope_warning(ids: Sequence[int], *, site_bound: bool, what: str = "case") -> str | None:
+    """What to tell the officer about ``ids`` (None when there are none)."""
+    if not ids:
+        return None
+    shown = ", ".join(str(i) for i in ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+    where = (f"are not comments of this {what}'s site (another site's, or none at all)" if site_bound
+             else "are not comments that exist")
+    return f"{len(ids)} of the requested comment_ids {where}, so no record of them is covered: {shown}."

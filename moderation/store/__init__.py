@@ -8,6 +8,7 @@ from moderation.store.audit import AuditChainHead, AuditEvent
 from moderation.store.base import Base
 from moderation.store.comments import Comment, Decision, SenderDetails, Verdict
 from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
+from moderation.store.feedback import Feedback
 from moderation.store.sites import ApiKey, Ban, Site
 from moderation.store.users import ConsoleSession, RecoveryCode, User, UserSite
 
@@ -23,6 +24,7 @@ __all__ = [
     "DisclosureRequest",
     "Export",
     "ExportApproval",
+    "Feedback",
     "LegalHold",
     "RecoveryCode",
     "SenderDetails",

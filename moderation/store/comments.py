@@ -21,15 +21,13 @@ class Comment(Base):
         UniqueConstraint("site_id", "idempotency_key", name="uq_comments_site_idempotency"),
         Index("ix_comments_site_status_id", "site_id", "status", "id"),
         Index("ix_comments_status_id", "status", "id"),
-        Index("ix_comments_site_article", "site_id", "article_id"),
-        Index("ix_comments_site_toxicity", "site_id", "toxicity"),
-        Index("ix_comments_pseudonym", "sender_pseudonym"),
         Index("ix_comments_created_at", "created_at"),
         Index("ix_comments_site_id_id", "site_id", "id"),
         Index("ix_comments_toxicity_id", "toxicity", "id"),
         Index("ix_comments_site_toxicity_id", "site_id", "toxicity", "id"),
         Index("ix_comments_site_article_id", "site_id", "article_id", "id"),
         Index("ix_comments_pseudonym_id", "sender_pseudonym", "id"),
+        Index("ix_comments_site_language_id", "site_id", "language", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +39,9 @@ class Comment(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
-    #: A keyed hash of the sender's email, stable across comments and kept after erasure.
+    #: A keyed hash of the site and the sender's email (``moderation.senders.pseudonym``):
+    #: stable across the sender's comments on one site, unrelated across sites, and kept
+    #: after erasure.
     sender_pseudonym: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     #: Denormalised from the latest verdict for fast sorting and filtering.
@@ -55,6 +55,8 @@ class Comment(Base):
     #: as `` code1 code2 `` (space-delimited, space-padded) for exact LIKE filtering.
     scores: Mapped[dict[str, Any] | None]
     reason_codes: Mapped[str | None] = mapped_column(Text)
+    #: Denormalised from the latest verdict: the main language code (``en``, ``kn``, ``hi-Latn``)
+    language: Mapped[str | None] = mapped_column(String(16))
     #: Denormalised from the latest moderator decision (the history is in ``decisions``).
     last_decision: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None]
@@ -103,6 +105,8 @@ class Verdict(Base):
     reasons: Mapped[list[Any]]
     model_version: Mapped[str] = mapped_column(String(100))
     policy_version: Mapped[int]
+    #: ``{"code", "script", "share", "others"}``: the language identified (None before it was)
+    language: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

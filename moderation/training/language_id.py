@@ -19,7 +19,9 @@ import argparse
 import csv
 import json
 import random
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from sklearn.metrics import roc_auc_score
 from moderation.classifier.language_model import (
     DEFAULT_PATH,
     FEATURES,
+    MIN_FOREIGN_SHARE,
     LatinLanguageModel,
     vectorizer,
 )
@@ -72,20 +75,35 @@ def english_rows(data: Path, source: str, limit: int, seed: int) -> list[str]:
     return texts[:limit]
 
 
-def train(data: Path, *, seed: int = 13, c: float = 4.0) -> tuple[LatinLanguageModel, dict[str, Any]]:
+def english_vocabulary(texts: list[str], min_count: int) -> frozenset[str]:
+    """Words seen at least ``min_count`` times in the English training texts."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(re.findall(r"[a-z]+", text.lower()))
+    return frozenset(word for word, n in counts.items() if n >= min_count)
+
+
+def train(data: Path, *, seed: int = 13, c: float = 4.0,
+          min_count: int = 3) -> tuple[LatinLanguageModel, dict[str, Any]]:
     positives = kannada_rows(data, "train")
-    negatives = english_rows(data, "civil", 4000, seed) + english_rows(data, "jigsaw", 3000, seed)
+    civil = english_rows(data, "civil", 20000, seed)
+    negatives = civil[:4000] + english_rows(data, "jigsaw", 3000, seed)
+    vocabulary = english_vocabulary(civil + english_rows(data, "jigsaw", 20000, seed), min_count)
     texts = positives + negatives
     labels = np.array([1] * len(positives) + [0] * len(negatives))
     features = vectorizer().transform(texts)
     head = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
     head.fit(features, labels)
-    model = LatinLanguageModel(head.coef_[0].astype(np.float32), float(head.intercept_[0]), {})
+    model = LatinLanguageModel(head.coef_[0].astype(np.float32), float(head.intercept_[0]), {},
+                               vocabulary)
     report = evaluate(model, data, seed=seed)
     report["training"] = {"kannada_latin_rows": len(positives), "english_rows": len(negatives),
                           "english_sources": ["civil (4,000)", "jigsaw (3,000)"], "C": c,
-                          "features": f"char_wb 2-4-grams hashed into {FEATURES}", "seed": seed}
-    return LatinLanguageModel(model.coef, model.intercept, report), report
+                          "features": f"char_wb 2-4-grams hashed into {FEATURES}", "seed": seed,
+                          "english_vocabulary": f"{len(vocabulary)} words seen {min_count}+ times in "
+                                                "Civil and Jigsaw comments",
+                          "min_foreign_share": MIN_FOREIGN_SHARE}
+    return LatinLanguageModel(model.coef, model.intercept, report, vocabulary), report
 
 
 def evaluate(model: LatinLanguageModel, data: Path, *, seed: int) -> dict[str, Any]:
@@ -101,7 +119,17 @@ def evaluate(model: LatinLanguageModel, data: Path, *, seed: int) -> dict[str, A
         report[f"{source}_false_kannada_rate"] = float(np.mean(en_scores >= KANNADA_LATIN_THRESHOLD))
         labels = np.array([1] * len(kn_scores) + [0] * len(en_scores))
         report[f"{source}_roc_auc"] = float(roc_auc_score(labels, np.concatenate([kn_scores, en_scores])))
+    short = np.asarray(model.predict(SHORT_ENGLISH))
+    report["short_english_rows"] = len(SHORT_ENGLISH)
+    report["short_english_false_kannada_rate"] = float(np.mean(short >= KANNADA_LATIN_THRESHOLD))
     return report
+
+
+#: Short English comments (our own) that a code-mixed corpus makes look Kannada.
+SHORT_ENGLISH = ("nice", "ok", "okay", "good job", "hello", "hi all", "super", "great article",
+                 "well said", "thank you", "thanks sir", "lol", "true", "agreed", "very nice",
+                 "nice song", "good movie", "so sad", "shame", "congrats", "best wishes", "fake news",
+                 "wow", "superb", "correct", "exactly", "love it", "good one", "well done", "jai hind")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,6 +68,8 @@ ENDPOINTS = [
     Endpoint("read policy", "GET", lambda r: f"/v1/sites/{r['site']}/policy", ("admin",), 200),
     Endpoint("set policy", "PUT", lambda r: f"/v1/sites/{r['site']}/policy", ("admin",), 200,
              body=lambda r: {"mode": "pre"}),
+    Endpoint("change policy", "PATCH", lambda r: f"/v1/sites/{r['site']}/policy", ("admin",), 200,
+             body=lambda r: {"clean_below": 0.4}),
     Endpoint("list keys", "GET", lambda r: f"/v1/keys?site_id={r['site']}", ("admin",), 200),
     Endpoint("create key", "POST", lambda r: "/v1/keys", ("admin",), 201,
              body=lambda r: {"role": "moderator", "site_id": r["site"]}),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from moderation.classifier.tier2 import service_thresholds
 from moderation.senders import pseudonym
 from tests.support.factories import auth, make_key, make_site
-from tests.support.moderation_data import SECRET, add_comment
+from tests.support.moderation_data import PSEUDONYM_KEY, add_comment
 
 
 def ids(client: FlaskClient, token: str, query: str) -> list[int]:
@@ -60,7 +63,8 @@ def test_filters(client: FlaskClient, seeded: dict[str, Any]) -> None:
     assert ids(client, token, "reason=spam:li") == []  # an exact code never matches a prefix
     assert ids(client, token, "category=spam&min_score=0.7") == [c["spam"]]
     assert ids(client, token, "category=toxicity&min_score=0.9") == [c["abusive"]]
-    assert ids(client, token, f"pseudonym={pseudonym(SECRET, 'troll@example.com')}") == [c["abusive"]]
+    troll = pseudonym(PSEUDONYM_KEY, seeded["site"], "troll@example.com")
+    assert ids(client, token, f"pseudonym={troll}") == [c["abusive"]]
     assert ids(client, token, "q=idiot") == [c["abusive"]]  # case-insensitive contains
     assert ids(client, token, "q=100%25") == []  # LIKE wildcards are escaped
     since = (datetime.now(UTC) - timedelta(days=7)).isoformat()
@@ -159,5 +163,62 @@ def test_moderators_never_see_a_full_ip_or_email(app: Flask, client: FlaskClient
             assert secret not in raw
     listed = client.get("/v1/comments?sort=oldest", headers=auth(token)).get_json()["items"]
     assert listed[0]["sender"] == {"ip_prefix": "203.0.113.0/24", "email_masked": "r***@example.org",
-                                   "pseudonym": pseudonym(SECRET, email)}
+                                   "pseudonym": pseudonym(PSEUDONYM_KEY, site, email)}
     assert listed[1]["sender"]["ip_prefix"] == "2001:db8:abcd::/48"
+
+
+def test_category_alone_finds_what_each_sites_policy_flags(app: Flask, client: FlaskClient) -> None:
+    """Old main: category=discriminatory compared against 0.5 by default, so nothing the model
+    flags (its review threshold is about 0.03) was found. Now category alone means at or above
+    the comment's site's review threshold, and min_score is on the thresholds' own scale."""
+    review = service_thresholds(None, "")[1]["discriminatory"]["review"]
+    plain = make_site(app, "plain")
+    strict = make_site(app, "strict", policy={"thresholds": {"discriminatory": {"review": review * 3}}})
+    admin = make_key(app, "admin")
+
+    def seeded(site: int, score: float) -> int:
+        return add_comment(app, site, toxicity=0.05, scores={"toxicity": 0.05, "discriminatory": score})
+
+    flagged = seeded(plain, review * 1.2)
+    below = seeded(plain, review * 0.8)
+    strict_below = seeded(strict, review * 1.2)  # the same score, under the site's higher bar
+    strict_flagged = seeded(strict, review * 4)
+    assert ids(client, admin, "category=discriminatory") == [strict_flagged, flagged]
+    assert ids(client, admin, "category=discriminatory&min_score=review") == [strict_flagged, flagged]
+    assert ids(client, admin, "category=discriminatory&min_score=reject") == []
+    assert ids(client, admin, f"category=discriminatory&min_score={review}&sort=oldest") == [
+        flagged, strict_below, strict_flagged]
+    assert ids(client, admin, f"category=discriminatory&min_score={review * 0.5}&site_id={plain}") == [
+        below, flagged]
+    assert ids(client, admin, "category=spam") == []  # the fallback spam threshold, 0.5
+
+
+def test_a_repeated_status_is_a_set_and_other_repeats_are_422(
+    client: FlaskClient, seeded: dict[str, Any],
+) -> None:
+    c, token = seeded["ids"], seeded["token"]
+    assert ids(client, token, "status=rejected&status=needs_review") == [c["abusive"], c["spam"]]
+    assert ids(client, token, "status=rejected,needs_review") == [c["abusive"], c["spam"]]
+    assert ids(client, token, "status=rejected&status=rejected") == [c["abusive"]]
+    for query in ("status=rejected&status=nope", "decision=approved&decision=rejected",
+                  "q=a&q=b", "site_id=1&site_id=2"):
+        response = client.get(f"/v1/comments?{query}", headers=auth(token))
+        assert response.status_code == 422, query
+    repeated = client.get("/v1/queue?limit=1&limit=2", headers=auth(token))
+    assert repeated.status_code == 422
+    assert repeated.get_json()["error"]["details"][0] == {
+        "field": "query.limit", "code": "repeated_parameter", "message": "Give this parameter once."}
+
+
+def test_q_matches_what_the_reader_typed(app: Flask, client: FlaskClient) -> None:
+    """Old main: case-insensitive for ASCII only on SQLite, and NFD text never matched NFC input."""
+    site = make_site(app)
+    token = make_key(app, "moderator", site)
+    french = add_comment(app, site, text=unicodedata.normalize("NFD", "Retour à l'ÉCOLE du village"))
+    russian = add_comment(app, site, text="ПРИВЕТ всем читателям")
+    german = add_comment(app, site, text="Die Brücke über den Fluss")
+    for typed, found in (("école", french), (unicodedata.normalize("NFD", "École"), french),
+                         ("À L'É", french), ("привет", russian), ("ВСЕМ", russian),
+                         ("BRÜCKE", german)):
+        assert ids(client, token, f"q={quote(typed)}") == [found], typed
+    assert ids(client, token, "q=brucke") == []  # accents still count

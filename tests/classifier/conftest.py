@@ -43,12 +43,12 @@ def _rows() -> tuple[list[str], np.ndarray]:
 
 @pytest.fixture(scope="session")
 def tiny_clf() -> ToxicityClassifier:
-    from moderation.classifier import training
+    from moderation.training import linear
 
     texts, labels = _rows()
     featurizer = HashedFeaturizer(word_bits=12, char_bits=14)
     counts = featurizer.counts([normalize(t) for t in texts])
-    idf, coef, intercept = training.fit_linear(
+    idf, coef, intercept = linear.fit_linear(
         counts,
         labels,
         None,

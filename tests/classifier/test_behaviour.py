@@ -1,6 +1,6 @@
 """Behavioural smoke set: hand-written news comments through the real artifact and ``moderate()``.
 
-The cases (``moderation/classifier/smoke_cases.py``) were written before any tuning and are
+The cases (``moderation/training/smoke_cases.py``) were written before any tuning and are
 never used to choose settings; 40 sentences say little about a sealed test set. The test
 asserts an overall pass rate rather than each case and prints every failure, so a retrain that
 trades one case for another does not break the build, but a broad regression does.
@@ -12,7 +12,7 @@ import pytest
 
 from moderation.classifier import ToxicityClassifier, load_classifier
 from moderation.classifier.artifact import MODELS_DIR
-from moderation.classifier.smoke_cases import CASES, run_cases
+from moderation.training.smoke_cases import CASES, run_cases
 
 #: Minimum share of cases that must pass.
 PASS_RATE = 0.85

@@ -82,7 +82,8 @@ def test_the_latin_model_runs_once_on_the_latin_texts_only() -> None:
 
 def test_the_model_artifact_records_its_held_out_figures(latin: LatinLanguageModel) -> None:
     report = latin.report
-    assert report["kannada_dev_recall"] >= 0.95
+    assert report["kannada_dev_recall"] >= 0.85
+    assert report["short_english_false_kannada_rate"] <= 0.1
     assert report["sbic_false_kannada_rate"] <= 0.01
 
 
@@ -101,3 +102,46 @@ def test_a_covered_or_letterless_comment_gets_no_coverage_reason() -> None:
     assert coverage_reason(identify(["A calm, reasonable comment."])[0], {"en"}) is None
     assert coverage_reason(identify(["👍👍"])[0], {"en"}) is None
     assert coverage_reason(identify(["ನಿನ್ನನ್ನು ಕೊಲ್ಲುತ್ತೇನೆ"])[0], {"en", "kn"}) is None
+
+
+# --- the rule in the pipeline: what the model can't read is never approved on its word ---
+
+def _moderate(text: str, policy_overrides: dict[str, object] | None = None,
+              languages: tuple[str, ...] | None = None) -> object:
+    from moderation.pipeline.policy import PolicyDefaults, resolve_policy
+    from moderation.pipeline.run import moderate
+    from tests.support.fake_classifier import FakeClassifier
+
+    classifier = FakeClassifier()  # scores 0 everywhere: the model would approve it
+    if languages is not None:
+        classifier.languages = languages  # type: ignore[attr-defined]
+    policy = resolve_policy(policy_overrides or {}, version=1, model_thresholds=classifier.thresholds,
+                            defaults=PolicyDefaults())
+    return moderate(text, classifier=classifier, policy=policy, language_model=load_latin_model())
+
+
+@pytest.mark.parametrize("text", [
+    "मैं तुम्हें जान से मार दूंगा",
+    "ನಿನ್ನನ್ನು ಕೊಲ್ಲುತ್ತೇನೆ",
+    "Madarchod journalist, teri aukat kya hai",
+    "nim appan mane hogi nodko, neenu yen madthiya",
+])
+def test_a_comment_the_model_cant_read_is_held_not_approved(text: str) -> None:
+    result = _moderate(text)
+    assert result.decision == "needs_review"  # type: ignore[attr-defined]
+    assert [r.code for r in result.reasons] == [CODE]  # type: ignore[attr-defined]
+    assert result.language.language != "en"  # type: ignore[attr-defined]
+
+
+def test_english_is_still_approved_and_records_its_language() -> None:
+    result = _moderate("A fair point about the new bus routes.")
+    assert result.decision == "approved" and result.language.language == "en"  # type: ignore[attr-defined]
+
+
+def test_a_site_may_choose_to_trust_the_classifier_explicitly() -> None:
+    result = _moderate("ನಿನ್ನನ್ನು ಕೊಲ್ಲುತ್ತೇನೆ", {"unsupported_languages": "classifier"})
+    assert result.decision == "approved"  # type: ignore[attr-defined]
+
+
+def test_a_model_that_declares_a_language_covers_it() -> None:
+    assert _moderate("ನಿನ್ನನ್ನು ಕೊಲ್ಲುತ್ತೇನೆ", languages=("en", "kn")).decision == "approved"  # type: ignore[attr-defined]

@@ -130,7 +130,7 @@ def test_erasure_refuses_under_hold_and_records_the_refusal(app: Flask) -> None:
     comment = seed_comment(app, site, email="reader@example.com")
     hold_id = _hold(app, Scope(comment_ids=(comment,)))
     with app.extensions["db"].session() as session:
-        result = retention.erase_sender(session, email="Reader@Example.com", secret_key=SECRET,
+        result = retention.erase_sender(session, email="Reader@Example.com", pseudonym_key=SECRET,
                                         actor=Actor.system("cli"))
     assert result.refused and result.erased == 0
     assert [h.id for h in result.held_by] == [hold_id]

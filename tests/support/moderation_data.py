@@ -9,9 +9,12 @@ from typing import Any
 from flask import Flask
 
 from moderation.senders import pseudonym
+from moderation.settings import DEV_PSEUDONYM_KEY
 from moderation.store import Comment, SenderDetails, Verdict
 
 SECRET = "test-secret-key-0123456789"
+#: The test app's pseudonym key (the development default).
+PSEUDONYM_KEY = DEV_PSEUDONYM_KEY
 _n = itertools.count(1)
 
 
@@ -31,7 +34,8 @@ def add_comment(
     with app.extensions["db"].session() as session:
         comment = Comment(
             site_id=site_id, article_id=article_id, title="Title", text=text,
-            external_id=f"ext-{next(_n)}", sender_pseudonym=pseudonym(SECRET, email), status=status,
+            external_id=f"ext-{next(_n)}", sender_pseudonym=pseudonym(PSEUDONYM_KEY, site_id, email),
+            status=status,
             toxicity=None if status == "pending" else toxicity, created_at=now,
             moderated_at=None if status == "pending" else now,
             scores=None if status == "pending" else scores,

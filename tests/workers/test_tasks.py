@@ -1,21 +1,22 @@
 """The moderation task itself, called in-process: idempotence, poison input, retries.
 
-(The real worker process is exercised by tests/integration.)
+(The real worker process is exercised by tests/integration and test_worker_retries.py.)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from celery.exceptions import Retry
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from moderation.store import Comment, Verdict
 from tests.support.factories import auth, comment_body, make_key, make_site
-from tests.support.fake_classifier import FakeClassifier
+from tests.support.fake_classifier import FakeClassifier, FakeOutput
 from workers import tasks
 
 
@@ -56,10 +57,15 @@ class ExplodingClassifier(FakeClassifier):
         raise ValueError("cannot score this")
 
 
+def _no_retry(**kwargs: Any) -> Retry:
+    raise AssertionError(f"a permanent failure was retried: {kwargs}")
+
+
 def test_a_permanent_failure_marks_the_comment_error_and_reraises(
     app: Flask, comment_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tasks, "classifier", lambda: ExplodingClassifier())
+    monkeypatch.setattr(tasks.moderate_comment, "retry", _no_retry)
     with pytest.raises(ValueError):
         _run(app, comment_id)
     comment = _comment(app, comment_id)
@@ -75,10 +81,17 @@ class FlakyDatabaseClassifier(FakeClassifier):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
 
-def test_a_transient_failure_is_retried_and_the_comment_stays_pending(
-    app: Flask, comment_id: int, monkeypatch: pytest.MonkeyPatch
+class InvalidatedConnectionClassifier(FakeClassifier):
+    def predict(self, text: str) -> Any:
+        raise DBAPIError("SELECT 1", {}, Exception("server closed the connection"),
+                         connection_invalidated=True)
+
+
+@pytest.mark.parametrize("flaky", [FlakyDatabaseClassifier, InvalidatedConnectionClassifier])
+def test_a_transient_failure_is_retried_by_celery_with_backoff_and_stays_pending(
+    app: Flask, comment_id: int, monkeypatch: pytest.MonkeyPatch, flaky: type[FakeClassifier]
 ) -> None:
-    monkeypatch.setattr(tasks, "classifier", lambda: FlakyDatabaseClassifier())
+    monkeypatch.setattr(tasks, "classifier", lambda: flaky())
     calls: list[dict[str, Any]] = []
 
     def fake_retry(**kwargs: Any) -> Retry:
@@ -88,35 +101,49 @@ def test_a_transient_failure_is_retried_and_the_comment_stays_pending(
     monkeypatch.setattr(tasks.moderate_comment, "retry", fake_retry)
     with pytest.raises(Retry):
         _run(app, comment_id)
-    assert calls and 0 < calls[0]["countdown"] <= 1.5
+    # Celery's autoretry: full jitter over 2 ** retries seconds (first attempt: 0-1 s)
+    (call,) = calls
+    assert 0 <= call["countdown"] <= 1
+    assert isinstance(call["exc"], tasks.TRANSIENT_ERRORS)
     assert _comment(app, comment_id).status == "pending"
+
+
+@pytest.mark.parametrize("task", [tasks.moderate_comment, tasks.retention_run])
+def test_retries_are_celerys_own_bounded_and_for_transient_errors_only(task: Any) -> None:
+    assert task.acks_late and task.reject_on_worker_lost
+    assert task.autoretry_for == tasks.TRANSIENT_ERRORS
+    assert task.retry_backoff and task.retry_jitter and task.retry_backoff_max
+    assert 0 < task.max_retries <= 5
+    for programming_error in (ValueError, KeyError, TypeError):
+        assert not issubclass(programming_error, tasks.TRANSIENT_ERRORS)
 
 
 def test_task_settings_are_explicit() -> None:
     task = tasks.moderate_comment
     assert task.name == "moderation.moderate_comment"
-    assert task.acks_late and task.reject_on_worker_lost
     assert task.max_retries == tasks.MAX_RETRIES
+    assert task.retry_backoff_max == tasks.BACKOFF_MAX_SECONDS
 
 
-class EscalatingClassifier(FakeClassifier):
-    """Counts its comments as sent to a second tier, like ``CascadeClassifier``."""
-
-    escalated: int = 0
-
-    def predict(self, text: str) -> Any:
-        self.escalated += 1
-        return super().predict(text)
-
-
-def test_second_tier_escalations_are_counted(
-    app: Flask, comment_id: int, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("tier, counted", [("tier2", 1), ("fast", 0)])
+def test_second_tier_escalations_are_counted_from_each_outputs_tier(
+    app: Flask, comment_id: int, monkeypatch: pytest.MonkeyPatch, tier: str, counted: int
 ) -> None:
     from moderation.metrics import TIER2_ESCALATED
 
-    clf = EscalatingClassifier()
-    monkeypatch.setattr(tasks, "classifier", lambda: clf)
+    class TieredClassifier(FakeClassifier):
+        """Says which tier scored each comment, like ``CascadeClassifier``; no counters."""
+
+        def predict(self, text: str) -> Any:
+            out = super().predict(text)
+            return TieredOutput(out.scores, out.spans, tier)
+
+    monkeypatch.setattr(tasks, "classifier", lambda: TieredClassifier())
     before = TIER2_ESCALATED._value.get()
     _run(app, comment_id)
-    assert clf.escalated == 1
-    assert TIER2_ESCALATED._value.get() == before + 1
+    assert TIER2_ESCALATED._value.get() == before + counted
+
+
+@dataclass(frozen=True)
+class TieredOutput(FakeOutput):
+    tier: str = "fast"

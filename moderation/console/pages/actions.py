@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import g
 
+from moderation.api.context import settings
 from moderation.services import api_keys, bans, decisions, policies, sites
 from moderation.store import ApiKey, Ban, Site
 
@@ -47,7 +48,8 @@ def create_site(name: str) -> Site:
 
 
 def set_policy(site: Site, data: dict[str, Any]) -> Site:
-    return policies.set_policy(session(), site, data, actor=actor(), request_id=_request_id())
+    return policies.set_policy(session(), site, data, actor=actor(), request_id=_request_id(),
+                               thresholds=policies.model_thresholds(settings()).thresholds)
 
 
 def create_key(role: str, site: Site | None, name: str | None) -> tuple[ApiKey, str]:

@@ -15,8 +15,10 @@ from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 
 from moderation.api.auth import forget_cached_keys
+from moderation.api.context import settings
 from moderation.console.auth import login_required
 from moderation.console.highlight import label
+from moderation.domain.errors import Invalid
 from moderation.pipeline.policy import FALLBACK_THRESHOLDS, Thresholds
 from moderation.services import console_queries, policies, sites
 from moderation.store import Site
@@ -28,7 +30,7 @@ PREVIEW_DAYS = 7
 
 
 def _current(site: Site) -> dict[str, Thresholds]:
-    effective = policies.effective_policy(site)["thresholds"]
+    effective = policies.effective_policy(site, settings())["thresholds"]
     return {name: Thresholds(review=float(t["review"]),
                              reject=None if t.get("reject") is None else float(t["reject"]))
             for name, t in effective.items()}
@@ -72,6 +74,8 @@ def policy_page(site_id: int) -> ResponseReturnValue:
                 actions.set_policy(site, data)
             except ValidationError as exc:
                 errors["policy"] = "; ".join(e["msg"] for e in exc.errors())
+            except Invalid as exc:
+                errors["policy"] = "; ".join(d.get("message", "") for d in exc.details) or exc.message
             else:
                 forget_cached_keys()  # the key cache holds sites' policies too
                 flash(f"Thresholds of {site.name} saved (policy version {site.policy_version}).",

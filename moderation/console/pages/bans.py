@@ -12,8 +12,10 @@ from flask.typing import ResponseReturnValue
 
 from moderation.console.auth import login_required
 from moderation.domain.errors import NotFound
+from moderation.senders import mask_ip
 from moderation.services import bans as ban_service
 from moderation.services import console_queries, review
+from moderation.store import Ban
 
 from . import actions
 from .common import (
@@ -25,6 +27,17 @@ from .common import (
     visible_comment,
     visible_sites,
 )
+
+
+def shown(ban: Ban) -> str:
+    """A ban's value as moderators may see it: never a full address or email (a single-address
+    ban reads "one address in 203.0.113.0/24")."""
+    if ban.kind == "ip":
+        network = ipaddress.ip_network(ban.value, strict=False)
+        if network.prefixlen == network.max_prefixlen:
+            return f"one address in {mask_ip(str(network.network_address))}"
+    return ban_service.shown_value(ban)
+
 
 #: What can be banned from a comment, in the form's order.
 TARGETS = {
@@ -85,7 +98,7 @@ def ban_from_comment(comment_id: int) -> ResponseReturnValue:
             except ban_service.InvalidBan as exc:
                 problem = f"The value {exc}."
             else:
-                flash(f"Ban #{ban.id} created: {ban_service.shown_value(ban)}.", "success")
+                flash(f"Ban #{ban.id} created: {shown(ban)}.", "success")
                 return redirect(url_for("console.bans", site_id=comment.site_id), 303)
     return render_template("pages/ban_new.html", card=card, targets=TARGETS, expiries=EXPIRIES,
                            problem=problem, form=request.form), (422 if problem else 200)
@@ -97,7 +110,7 @@ def bans_page() -> ResponseReturnValue:
     show_all = request.args.get("show") == "all"
     rows = ban_service.list_bans(session(), site_ids=filter_ids(site_id), active_only=not show_all)
     now = datetime.now(UTC)
-    return render_template("pages/bans.html", bans=rows, shown=ban_service.shown_value,
+    return render_template("pages/bans.html", bans=rows, shown=shown,
                            active=lambda b: ban_service.is_active(b, now), sites=visible_sites(),
                            site_id=site_id, show_all=show_all)
 

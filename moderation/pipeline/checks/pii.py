@@ -1,8 +1,16 @@
-"""Personal information in a comment: phone numbers, e-mail, Aadhaar, PAN, cards, addresses.
+"""Personal information in a comment: phone numbers, e-mail, UPI ids, Aadhaar, PAN, cards, addresses.
 
 Category ``personal_information``. Score 1.0 when any *hard* item is found
-(phone, e-mail, Aadhaar, PAN, payment card), 0.6 when only a street address
-(soft) is found, 0.0 otherwise.
+(phone, e-mail, UPI id, Aadhaar, PAN, payment card), 0.6 when only a street
+address (soft) is found, 0.0 otherwise.
+
+Numbers written in Devanagari, Bengali, Gurmukhi, Gujarati, Odia, Tamil, Telugu,
+Kannada, Malayalam or Arabic-Indic digits are read as the ASCII digits they are
+(one code point each, so spans are unchanged). An e-mail spelled out to dodge
+filters ("asha at gmail dot com", "asha [at] example [dot] in") counts as one when
+the "at" is bracketed or the domain is a well-known mail provider; a UPI id
+(``name@okicici``) when its handle is a known payment provider's. A PAN is
+upper- or lower-case, never mixed.
 
 Precision comes first: every numeric identifier is confirmed by its structure
 (Verhoeff for Aadhaar, Luhn plus issuer prefix for cards, leading digit 6-9 for
@@ -28,6 +36,7 @@ SOFT_SCORE = 0.6
 _MESSAGES = {
     "phone_number": "Comment contains a phone number",
     "email": "Comment contains an e-mail address",
+    "upi_id": "Comment contains a UPI payment address",
     "aadhaar": "Comment contains an Aadhaar number",
     "pan": "Comment contains a PAN (income-tax) number",
     "payment_card": "Comment contains a payment card number",
@@ -60,8 +69,56 @@ _EMAIL = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w\-])"
 )
 _AADHAAR = re.compile(_NUM_START + r"[2-9]\d{3}([ \-]?)\d{4}\1\d{4}" + _NUM_END)
-_PAN = re.compile(r"(?<![^\W_])[A-Z]{3}[PCHFATBLJG][A-Z]\d{4}[A-Z](?![^\W_])")
+_PAN = re.compile(r"(?<![^\W_])(?:[A-Z]{3}[PCHFATBLJG][A-Z]\d{4}[A-Z]|[a-z]{3}[pchfatbljg][a-z]\d{4}[a-z])"
+                  r"(?![^\W_])")
 _CARD = re.compile(_NUM_START + r"\d(?:[ \-]?\d){12,18}" + _NUM_END)
+
+#: The zero of each non-ASCII decimal digit block Indian comments use; each block runs 0-9.
+_DIGIT_ZEROS = (0x0660, 0x06F0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+                0x0D66, 0xFF10)
+_TO_ASCII_DIGITS = {zero + n: ord("0") + n for zero in _DIGIT_ZEROS for n in range(10)}
+
+# Spelled-out e-mail: local part, an "at" that is a word, bracketed or a spaced "@", a
+# domain, then "dot" (or ".") separators before a common top-level domain.
+_OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
+_AT_BRACKETED = rf"\s*{_OPEN}\s*(?:at|@)\s*{_CLOSE}\s*"
+_AT_WORD = r"\s+at\s+|\s+@\s+"
+_DOT = rf"(?:\s*{_OPEN}\s*dot\s*{_CLOSE}\s*|\s+dot\s+|\s?\.\s?)"
+_TLDS = r"com|in|net|org|co|edu|gov|info|io|me|biz|us|uk|ac|res"
+_WORD = r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}"
+_LOCAL = rf"(?<![\w.%+\-@])(?P<local>{_WORD}(?:\s+dot\s+{_WORD}){{0,2}})"
+_LABELS = rf"(?:[A-Za-z0-9][A-Za-z0-9\-]{{0,62}}{_DOT}){{0,3}}"
+_SPELLED_EMAIL = re.compile(
+    rf"{_LOCAL}(?P<at>{_AT_BRACKETED}|{_AT_WORD})(?P<domain>[A-Za-z0-9][A-Za-z0-9\-]{{0,62}})"
+    rf"{_DOT}{_LABELS}(?:{_TLDS})(?![\w\-])",
+    re.IGNORECASE,
+)
+#: Mail providers whose name after a plain "at" makes "x at gmail dot com" an address,
+#: where "look at google dot com" is not.
+_MAIL_PROVIDERS = frozenset(
+    "gmail googlemail yahoo ymail rocketmail hotmail outlook msn rediffmail rediff icloud "
+    "protonmail proton aol zoho gmx yandex tutanota fastmail".split()
+)
+
+#: Words before a plain "at" that aren't an address's local part ("email me at gmail dot com").
+_NOT_LOCAL = frozenset(
+    "me us him her them it this that look looking looked is was be are were arrive arrived reach "
+    "here there or and available online find found".split()
+)
+
+# UPI virtual payment addresses: a handle after "@" with no dot, from a known provider
+# (a dot would make it an e-mail domain; an unknown handle may be a mention).
+_UPI_HANDLES = (
+    "okicici|oksbi|okhdfcbank|okaxis|okbizaxis|ybl|ibl|axl|apl|yapl|paytm|pthdfc|ptsbi|ptaxis|ptyes|"
+    "upi|icici|sbi|hdfcbank|axisbank|axisb|kotak|kmbl|yesbank|pnb|barodampay|unionbank|uboi|boi|cnrb|"
+    "idbi|fbl|rbl|aubank|idfcbank|idfcfirst|hsbc|citigold|airtelpaymentsbank|jiopay|freecharge|"
+    "ikwik|waaxis|wahdfcbank|waicici|wasbi|abfspay|jupiteraxis|naviaxis|goaxb|timecosmos|"
+    "postbank|dbs|mahb|kbl|kvb|tjsb|equitas|ujjivan|dlb|jkb|karb|sib|cub|iob|centralbank|psb"
+)
+_UPI = re.compile(
+    rf"(?<![\w.\-@])[A-Za-z0-9][A-Za-z0-9.\-_]{{1,255}}@(?:{_UPI_HANDLES})(?![\w\-@])(?!\.[A-Za-z0-9])",
+    re.IGNORECASE,
+)
 
 # Issuer identification prefixes and lengths we accept (Visa, Mastercard, Amex,
 # Discover, RuPay, JCB, Diners, Maestro, UnionPay).
@@ -109,6 +166,11 @@ def _digits(s: str) -> str:
     return "".join(ch for ch in s if ch.isascii() and ch.isdigit())
 
 
+def _ascii_digits(text: str) -> str:
+    """``text`` with Indic (and other listed) digits as ASCII; same length, same offsets."""
+    return text.translate(_TO_ASCII_DIGITS) if not text.isascii() else text
+
+
 def _phones(text: str) -> Iterator[tuple[int, int]]:
     for m in _INDIAN_PHONE.finditer(text):
         yield m.span()
@@ -126,6 +188,16 @@ def _phones(text: str) -> Iterator[tuple[int, int]]:
 
 def _emails(text: str) -> Iterator[tuple[int, int]]:
     for m in _EMAIL.finditer(text):
+        yield m.span()
+    for m in _SPELLED_EMAIL.finditer(text):
+        if re.fullmatch(_AT_BRACKETED, m.group("at")):
+            yield m.span()
+        elif m.group("domain").lower() in _MAIL_PROVIDERS and m.group("local").lower() not in _NOT_LOCAL:
+            yield m.span()
+
+
+def _upi_ids(text: str) -> Iterator[tuple[int, int]]:
+    for m in _UPI.finditer(text):
         yield m.span()
 
 
@@ -168,14 +240,20 @@ def _addresses(text: str) -> Iterator[tuple[int, int]]:
         yield m.span()
 
 
-# Order decides who keeps a span when matches overlap (a card is not also a phone).
+# Order decides who keeps a span when matches overlap (a card is not also a phone, a
+# UPI id on a phone number is a UPI id).
 _HARD_ORDER: tuple[tuple[str, Callable[[str], Iterator[tuple[int, int]]]], ...] = (
     ("email", _emails),
+    ("upi_id", _upi_ids),
     ("payment_card", _cards),
     ("aadhaar", _aadhaars),
     ("pan", _pans),
     ("phone_number", _phones),
 )
+
+
+#: The kinds matched on the text with every digit as ASCII.
+_NUMERIC = frozenset({"payment_card", "aadhaar", "phone_number"})
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -186,9 +264,10 @@ def check(text: str) -> CheckResult:
     """Find personal information in ``text``; see the module docstring for scoring."""
     reasons: list[Reason] = []
     taken: list[tuple[int, int]] = []
+    digits = _ascii_digits(text)
     for kind, finder in _HARD_ORDER:
         spans: list[tuple[int, int]] = []
-        for span in finder(text):
+        for span in finder(digits if kind in _NUMERIC else text):
             if not _overlaps(span, taken) and span not in spans:
                 spans.append(span)
         if spans:

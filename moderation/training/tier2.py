@@ -6,7 +6,7 @@ and leave-one-source-out runs for generalisation, with the fast tier refitted on
 folds so that the cascade is never scored on rows either tier saw.
 
 The encoder is slow on 2 cores (~200 comments/s), so the embedding head learns from the
-seeded sample the fast tier's word priors use (``training.embedding_sample``): every Jigsaw
+seeded sample the fast tier's word priors use (``dataset.embedding_sample``): every Jigsaw
 row (the one corpus labelled for every category) and at most ``EMBED_SAMPLE_CAP`` rows of
 each other source, plus every template row. The fast tier still learns from every row, and
 its refits here refit its word priors on the same folds. All figures are on the sampled
@@ -28,33 +28,19 @@ from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
 from moderation.classifier.artifact import load_classifier
-from moderation.classifier.corpora import Corpus, fingerprint
 from moderation.classifier.encoder import DIM, ENCODER_NAME, MAX_TOKENS, SentenceEncoder
 from moderation.classifier.tier2 import TIER2_LATEST, CascadeClassifier, Tier2Head, save_tier2
-from moderation.classifier.training import (
-    CATS,
-    EMBED_SAMPLE_CAP,
-    LOSO_PLAN,
-    N_FOLDS,
-    TrainingSet,
-    _peer_scores,
-    _sigmoid,
-    calibrate_pool,
-    embedding_sample,
-    fit_linear,
-    fit_word_priors,
-    grouped_folds,
-    next_version,
-    prior_inputs,
-    prior_term,
-    raw_scores,
-    smoke_pass_rate,
-    source_weights,
-    template_audit,
-    threat_audit,
-    thresholds_for,
-    training_set,
-)
+from moderation.training.audits import peer_scores, smoke_pass_rate, template_audit, threat_audit
+from moderation.training.calibration import calibrate_pool, sigmoid, thresholds_for
+from moderation.training.config import CATS, EMBED_SAMPLE_CAP, LOSO_PLAN, N_FOLDS
+from moderation.training.corpora import Corpus, fingerprint
+from moderation.training.dataset import TrainingSet, embedding_sample, training_set
+from moderation.training.fast import next_version
+from moderation.training.linear import fit_linear, grouped_folds, raw_scores, source_weights
+from moderation.training.priors import fit_word_priors, prior_inputs, prior_term
+from moderation.training.tier2_card import tier2_card_from_artifact
+
+CARD = "MODEL_CARD_TIER2.md"
 
 #: Regularisation of the embedding head (pilot: C=1 beat 10 and 100 held out).
 HEAD_C = 1.0
@@ -122,8 +108,6 @@ def _auc_row(y: np.ndarray, fast: np.ndarray, cascade: np.ndarray, every: np.nda
 def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, seed: int = 13,
                 progress: bool = True) -> dict[str, Any]:  # fmt: skip
     """Run the protocol; write the artifact, models/TIER2_LATEST and MODEL_CARD_TIER2.md."""
-    from moderation.classifier.model_card import write_tier2_card
-
     t0 = time.perf_counter()
     fast = load_classifier(fast_path)
     encoder = SentenceEncoder()
@@ -170,11 +154,11 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
     calib = calibrate_pool(sub.subset(esc), comb_raw[sampled][esc])
     pa = np.array([calib[c][0] for c in CATS])
     pb = np.array([calib[c][1] for c in CATS])
-    every_p = _sigmoid(pa * comb_raw[sampled] + pb)
+    every_p = sigmoid(pa * comb_raw[sampled] + pb)
     cascade_p, _ = _cascade(fast_p, every_p, escalate)
     thresholds, threshold_report = thresholds_for(sub, cascade_p)
     fast_thresholds, _ = thresholds_for(sub, fast_p)
-    peer = _peer_scores(sub.texts, progress)
+    peer = peer_scores(sub.texts, progress)
 
     report: dict[str, Any] = {
         "fast_version": fast.version, "rows": n, "sampled_rows": int(len(sampled)),
@@ -182,6 +166,7 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
         "escalate": dict(zip(CATS, escalate.tolist(), strict=True)),
         "thresholds": threshold_report, "fast_thresholds_same_rows": fast_thresholds,
         "embed_seconds": embed_seconds, "embed_rows": int(len(emb_rows)),
+        "n_folds": N_FOLDS, "loso_sources": list(LOSO_PLAN),
     }  # fmt: skip
     in_domain: dict[str, Any] = {}
     escalated: dict[str, float] = {}
@@ -212,7 +197,7 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
         fr = fit_fast(all_rows[~held], cats, f"without {src}", rows)
         hc, hb = head(sampled[~held[sampled]])
         fp_l = fast.calibrate(fr)
-        ev_l = _sigmoid(pa * (fr + emb[rows] @ hc.T + hb) + pb)
+        ev_l = sigmoid(pa * (fr + emb[rows] @ hc.T + hb) + pb)
         cp_l, esc_l = _cascade(fp_l, ev_l, escalate)
         idx = np.array([pos_in_sub[int(i)] for i in rows])
         for c in cats:
@@ -249,8 +234,7 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
     meta["report"] = report  # the card can be re-rendered from the artifact alone
     path = save_tier2(model, out_dir / f"{version}.npz")
     (out_dir / TIER2_LATEST).write_text(path.name + "\n")
-    report = dict(report, artifact={"path": str(path), "bytes": path.stat().st_size,
-                                    "version": version}, meta=meta)  # fmt: skip
-    write_tier2_card(report, out_dir / "MODEL_CARD_TIER2.md")
-    return report
+    tier2_card_from_artifact(path, out_dir / CARD)
+    return dict(report, artifact={"path": str(path), "bytes": path.stat().st_size,
+                                  "version": version}, meta=meta)  # fmt: skip
 

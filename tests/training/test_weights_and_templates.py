@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from moderation.classifier import templates, threat_templates
-from moderation.classifier.smoke_cases import CASES
-from moderation.classifier.training import (
-    HATE_TEMPLATES,
-    SOURCE_CAP,
-    SOURCE_MULTIPLIER,
-    TEMPLATES,
-    pool_weights,
-    source_weights,
-)
+from moderation.training import templates, threat_templates
+from moderation.training.calibration import pool_weights
+from moderation.training.config import HATE_TEMPLATES, SOURCE_CAP, SOURCE_MULTIPLIER, TEMPLATES
+from moderation.training.linear import source_weights
+from moderation.training.smoke_cases import CASES
 
 
 def test_each_source_weighs_its_positives_and_negatives_equally() -> None:
@@ -91,7 +86,8 @@ def test_vocabulary_keeps_frequent_words_and_the_encoders_but_no_identity_word()
     from collections import Counter
     from types import SimpleNamespace
 
-    from moderation.classifier.training import PRIOR_MIN_COUNT, vocabulary
+    from moderation.training.config import PRIOR_MIN_COUNT
+    from moderation.training.priors import vocabulary
 
     words = Counter({"imbecile": PRIOR_MIN_COUNT, "rare": PRIOR_MIN_COUNT - 1, "muslims": 50,
                      "gay": 40, "clown": 9})  # fmt: skip

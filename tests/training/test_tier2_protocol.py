@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from moderation.classifier.corpora import Corpus
-from moderation.classifier.training import EMBED_SAMPLE_CAP, embedding_sample
-from moderation.classifier.training_tier2 import (
+from moderation.pipeline.types import CLASSIFIER_CATEGORIES
+from moderation.training.config import EMBED_SAMPLE_CAP
+from moderation.training.corpora import Corpus
+from moderation.training.dataset import embedding_sample
+from moderation.training.tier2 import (
     ESCALATE_SHARE,
     HEAD_WEIGHT,
     _cascade,
     escalate_levels,
     fit_head,
 )
-from moderation.pipeline.types import CLASSIFIER_CATEGORIES
 
 N = len(CLASSIFIER_CATEGORIES)
 
