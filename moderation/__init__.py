@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from moderation.api import context, converters, guards
     from moderation.api import init_app as init_api
     from moderation.celery_setup import celery_init_app
+    from moderation.console import init_app as init_console
     from moderation.store.database import Database
 
     settings: Settings = load_settings(**(test_config or {}))
@@ -37,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     guards.init_app(app)
     init_api(app)
+    init_console(app)
     celery_init_app(app)
     if settings.proxy_hops:
         # Trust exactly this many proxies' X-Forwarded-For/-Proto/-Host (README, "Deployment"):

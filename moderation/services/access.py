@@ -6,9 +6,11 @@ maps them to the JSON error shape and the CLI to messages and exit codes.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import object_session
+
 from moderation.domain.actors import Actor
 from moderation.domain.errors import Conflict, Corrupted, DomainError, Invalid, NotFound, Refused
-from moderation.store import ApiKey
+from moderation.store import ApiKey, User
 
 #: The compliance services raise the domain errors; these names are kept for them.
 ComplianceError = DomainError
@@ -22,8 +24,15 @@ def in_id_range(value: int) -> bool:
 
 
 def actor_for_key(key: ApiKey) -> Actor:
-    """The actor a bearer key authenticates as (its owner, once keys have owners)."""
-    return Actor.for_key(key_id=key.id, name=key.name, role=key.role, site_id=key.site_id)
+    """The actor a bearer key authenticates as: a key a person made acts for that person
+    (``person_id`` ``user:<id>``, shown as "Name (key name)")."""
+    owner_name = None
+    if key.owner_user_id is not None:
+        session = object_session(key)
+        owner = session.get(User, key.owner_user_id) if session is not None else None
+        owner_name = owner.display_name if owner is not None else None
+    return Actor.for_key(key_id=key.id, name=key.name, role=key.role, site_id=key.site_id,
+                         owner_user_id=key.owner_user_id, owner_name=owner_name)
 
 
 SYSTEM_RETENTION = Actor.system("retention")

@@ -44,8 +44,12 @@ def create_key(
     if role == "site" and site is None:  # worded for every caller (keys.py's says --site)
         raise KeyRequestError("a site key needs the site it submits for")
     key, token = key_store.create_key(session, role=role, site=site, name=name)
+    # A key made by a person (signed in, or through a key of theirs) belongs to that person.
+    key.owner_user_id = actor.user_id
+    session.flush()
     audit.record(session, actor=actor, action="key.create", target_type="api_key", target_id=key.id,
-                 site_id=key.site_id, after=key_record(key), request_id=request_id)
+                 site_id=key.site_id, after={**key_record(key), "owner_user_id": key.owner_user_id},
+                 request_id=request_id)
     session.commit()
     return key, token
 

@@ -31,7 +31,7 @@ from moderation.services.access import Actor, Conflict, Corrupted, NotFound, Ref
 from moderation.services.disclosure import visible_request
 from moderation.services.scopes import Scope, out_of_scope_ids, out_of_scope_warning
 from moderation.services.sender_records import FIELDS, iso, iter_batches
-from moderation.store import DisclosureRequest, Export, ExportApproval
+from moderation.store import ApiKey, DisclosureRequest, Export, ExportApproval
 
 #: Leading characters that make spreadsheets evaluate a cell (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -191,18 +191,30 @@ def approvals(session: Session, export_id: int) -> list[ExportApproval]:
                                 .order_by(ExportApproval.id)))
 
 
+def _creator(session: Session, export: Export) -> str | None:
+    """The person behind the key that made ``export`` (its owner, else the key itself)."""
+    if export.created_by_key_id is None:
+        return None
+    key = session.get(ApiKey, export.created_by_key_id)
+    if key is not None and key.owner_user_id is not None:
+        return f"user:{key.owner_user_id}"
+    return f"key:{export.created_by_key_id}"
+
+
 def approve_export(session: Session, export_id: int, actor: Actor, *,
                    request_id: str | None = None) -> Export:
-    """Record a second key's approval; the creator's own approval is refused and audited."""
+    """Record a second person's approval; the creator's own approval (with the same key, or
+    another key of the same person) is refused and audited."""
     export = visible_export(session, export_id, actor)
     if actor.key_id is None:
         raise Refused("Only a compliance key can approve an export.")
-    if actor.key_id == export.created_by_key_id:
+    if actor.key_id == export.created_by_key_id or actor.same_person(_creator(session, export)):
         audit.record(session, actor=actor, action="compliance.export.approve_refused",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      after={"reason": "self_approval"}, request_id=request_id)
         session.commit()
-        raise Refused("An export must be approved by a different compliance key than its creator's.")
+        raise Refused("An export must be approved by a different compliance key than its creator's, "
+                      "held by a different person.")
     if any(a.key_id == actor.key_id for a in approvals(session, export.id)):
         return export
     before = export.status

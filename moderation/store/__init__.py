@@ -17,6 +17,7 @@ from moderation.store.comments import (
 from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
 from moderation.store.feedback import Feedback
 from moderation.store.sites import ApiKey, Ban, Site
+from moderation.store.users import ConsoleSession, RecoveryCode, User, UserSite
 
 __all__ = [
     "ApiKey",
@@ -27,13 +28,17 @@ __all__ = [
     "ChangeCounter",
     "Comment",
     "CommentRevision",
+    "ConsoleSession",
     "Decision",
     "DisclosureRequest",
     "Export",
     "ExportApproval",
     "Feedback",
     "LegalHold",
+    "RecoveryCode",
     "SenderDetails",
     "Site",
+    "User",
+    "UserSite",
     "Verdict",
 ]

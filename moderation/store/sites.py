@@ -33,6 +33,8 @@ class ApiKey(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: The first characters of the token, so operators can tell keys apart.
     token_prefix: Mapped[str] = mapped_column(String(16))
+    #: The person who made the key (None: a machine key made by the CLI or before accounts).
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

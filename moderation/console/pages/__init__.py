@@ -1,0 +1,27 @@
+"""The console's work pages, one module per page; :func:`register` puts them on the blueprint.
+
+Each module's ``register(bp)`` only calls ``bp.add_url_rule`` with module-level view
+functions, so a fresh ``console`` blueprint per application gets the same routes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def register(bp: Blueprint) -> None:
+    from moderation.console.pages import (
+        admin_keys,
+        admin_policy,
+        admin_sites,
+        bans,
+        comments,
+        common,
+        dashboard,
+        queue,
+        search,
+    )
+
+    common.register(bp)
+    for module in (queue, comments, search, bans, dashboard, admin_sites, admin_keys, admin_policy):
+        module.register(bp)
