@@ -35,7 +35,7 @@ test: $(VENV)/.dev $(VENV)/.tier2
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
-	MODERATION_TEST_POSTGRES=required MODERATION_TEST_TIER2=required $(PY) -m pytest $(PYTEST_ARGS)
+	MODERATION_TEST_POSTGRES=required MODERATION_TEST_TIER2=required MODERATION_TEST_BROWSER=required $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
