@@ -58,7 +58,7 @@ def measure_load(body: str) -> dict[str, float]:
             [sys.executable, "-c", _LOAD_SNIPPET.format(body=body)],
             cwd=ROOT, capture_output=True, text=True, check=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )  # fmt: skip
+        )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
@@ -156,7 +156,7 @@ def main() -> None:
     }
     print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"{len(lat_texts)} single comments, batch of {len(batch_texts)}, "
-          f"mean length {mean_len:.0f} chars")  # fmt: skip
+          f"mean length {mean_len:.0f} chars")
     review = {c: t["review"] for c, t in clf.thresholds.items()}
     flagged = sum(any(o.scores[c] >= review[c] for c in review) for o in clf.predict_batch(lat_texts))
     print(f"# {flagged / len(lat_texts):.0%} of these comments reach a review threshold (spans computed)")
@@ -167,7 +167,7 @@ def main() -> None:
     for name, r in results.items():
         print(f"| {name} | {r['load_s']:.2f} | {r['rss_mb']:.0f} | {r['p50_ms']:.3f} | "
               f"{r['p99_ms']:.3f} | {r['batch_per_core']:,.0f} | "
-              f"{r['batch_scores_only']:,.0f} |")  # fmt: skip
+              f"{r['batch_scores_only']:,.0f} |")
     if "ours + tier 2" in results:
         print(f"\ntier 2 escalated {results['ours + tier 2']['escalated']:.0%} of the comments scored")
     o, p = results["ours"], results["alt-profanity-check"]

@@ -49,7 +49,7 @@ OLD = "moderation/classifier"
 
 def git_show(commit: str, path: str) -> str:
     return subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout  # fmt: skip
+                          capture_output=True, text=True).stdout
 
 
 def constants(source: str, env: dict[str, Any]) -> dict[str, Any]:
@@ -81,11 +81,11 @@ def hyperparameters(commit: str) -> dict[str, Any]:
         "threat_templates_source": c["THREAT_TEMPLATES"],
         "reject_precision": c["REJECT_PRECISION"], "review_precision": dict(c["REVIEW_PRECISION"]),
         "pool_sources": list(c["POOL_SOURCES"]),
-    }  # fmt: skip
+    }
     if "PRIOR_WEIGHT" in c:  # word priors came with clf-2026.11.30-4
         hp.update(prior_weight=dict(c["PRIOR_WEIGHT"]), prior_c=c["PRIOR_C"],
                   prior_min_count=c["PRIOR_MIN_COUNT"], embed_sample_cap=c["EMBED_SAMPLE_CAP"],
-                  embed_full_sources=list(c["EMBED_FULL_SOURCES"]))  # fmt: skip
+                  embed_full_sources=list(c["EMBED_FULL_SOURCES"]))
     hp["loso_plan"] = {s: list(v) for s, v in c["LOSO_PLAN"].items()}
     hp["span_rel_grid"] = [0.3, 0.5, 0.7, 0.85]
     hp["span_abs_grid"] = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7]
@@ -110,7 +110,7 @@ def template_facts(commit: str) -> dict[str, Any]:
         "audit_violence_frames": len(th["AUDIT_VIOLENCE_FRAMES"]),
         "audit_violence_example": th["AUDIT_VIOLENCE_FRAMES"][1],
         "smoke_cases": len(smoke["CASES"]),
-    }  # fmt: skip
+    }
 
 
 # --- reading the figures back from a card -------------------------------------------------
@@ -145,9 +145,9 @@ def rows(block: list[str]) -> list[list[str]]:
 def compare_row(cells: list[str]) -> dict[str, Any]:
     n, pos = integer(cells[1]), integer(cells[2])
     o = {"n": n, "positives": pos, "roc_auc": num(cells[3]), "pr_auc": num(cells[5]),
-         "f1": num(cells[7]), "best_f1": num(cells[9])}  # fmt: skip
+         "f1": num(cells[7]), "best_f1": num(cells[9])}
     p = {"n": n, "positives": pos, "roc_auc": num(cells[4]), "pr_auc": num(cells[6]),
-         "f1": num(cells[8]), "best_f1": num(cells[10])}  # fmt: skip
+         "f1": num(cells[8]), "best_f1": num(cells[10])}
     return {"ours": o, "peer": p}
 
 
@@ -169,12 +169,12 @@ def figures(card: str, meta: dict[str, Any]) -> dict[str, Any]:
     wp = re.search(r"category \(C=([\d.]+), .*? embeddings of (\d+) rows \(every Jigsaw row, at most "
                    r"(\d+) per other source, all templates; embedded in (\d+) s\), and is then applied "
                    r"to the encoder's embedding of each of (\d+) words on its own \(corpus words seen "
-                   r"(\d+)\+ times.*?\(weights: (.*?); other categories 0\)", text)  # fmt: skip
+                   r"(\d+)\+ times.*?\(weights: (.*?); other categories 0\)", text)
     if wp:
         weights = {w.rsplit(" ", 1)[0]: float(w.rsplit(" ", 1)[1]) for w in wp[7].split(", ")}
         rep["word_priors"] = {"embedded_rows": int(wp[2]), "words": int(wp[5]),
                               "embed_seconds": float(wp[4]), "weight": weights, "C": float(wp[1]),
-                              "min_count": int(wp[6]), "sample_cap": int(wp[3])}  # fmt: skip
+                              "min_count": int(wp[6]), "sample_cap": int(wp[3])}
     rep["training_seconds"] = float(re.search(r"training took (\d+) s on 2 cores", text)[1])
     rep["rows"] = meta["training_rows"] - rep["template_rows"] - rep["hate_template_rows"] \
         - rep["threat_template_rows"]
@@ -183,7 +183,7 @@ def figures(card: str, meta: dict[str, Any]) -> dict[str, Any]:
     for cells in rows(section(lines, "## Data", "Label mapping")):
         pos = {c: (None if v == "n/a" else int(v)) for c, v in zip(CATS, cells[3:], strict=True)}
         sources[cells[0]] = {"rows": int(cells[1]), "positives": pos,
-                             "comment_style": cells[2] == "True"}  # fmt: skip
+                             "comment_style": cells[2] == "True"}
     rep["sources"] = sources
 
     loso = tables_by_heading(section(lines, "## Leave-one-source-out", "### Regularisation grid"))
@@ -195,7 +195,7 @@ def figures(card: str, meta: dict[str, Any]) -> dict[str, Any]:
         rep["in_domain"][key] = {r[0]: compare_row(r) for r in t}
     # the card prints the per-source tables first, Jigsaw's random rows on top
     rep["in_domain"] = {k: rep["in_domain"][k] for k in sorted(rep["in_domain"], key=lambda k: (
-        k == "jigsaw_random", k))}  # fmt: skip
+        k == "jigsaw_random", k))}
 
     thresholds: dict[str, Any] = {}
     for r in rows(section(lines, "## Thresholds", "### Clean comments")):
@@ -209,7 +209,7 @@ def figures(card: str, meta: dict[str, Any]) -> dict[str, Any]:
             "jigsaw_random_observed": {"review_precision": num(obs[0]), "review_flagged": int(obs[1]),
                                        "reject_precision": num(obs[2]), "reject_flagged": int(obs[3])},
             "ece_jigsaw_random": num(r[9]),
-        }  # fmt: skip
+        }
     rep["thresholds"] = thresholds
     rep["clean_fpr"] = {r[0]: {"n": int(r[1]), "review": pct(r[2]), "reject": pct(r[3])}
                         for r in rows(section(lines, "### Clean comments", "## Identity-term bias"))}
@@ -232,18 +232,18 @@ def figures(card: str, meta: dict[str, Any]) -> dict[str, Any]:
 
     threat: dict[str, Any] = {}
     for k, r in zip(keys, rows(section(lines, "### Held-out threat templates", "## Smoke set")),
-                    strict=True):  # fmt: skip
+                    strict=True):
         med = r[3].split(" / ")
         threat[k] = {"version": r[0], "threat_recall": num(r[1]), "any_recall": num(r[2]),
                      "threat_score_threats": num(med[0]), "threat_score_non_threats": num(med[1]),
-                     "non_threat_held_as_threat": num(r[4]), "non_threat_held_any": num(r[5])}  # fmt: skip
+                     "non_threat_held_as_threat": num(r[4]), "non_threat_held_any": num(r[5])}
     rep["threat_audit"] = threat
 
     smoke_block = section(lines, "## Smoke set", "## Explanations")
     n_cases = int(re.search(r"^(\d+) hand-written", smoke_block[0])[1])
     passes = re.findall(r"^- (clf-[\d.]+-\d+): (\d+)% pass$", "\n".join(smoke_block), re.M)
     failures = [line[2:] for line in smoke_block[smoke_block.index("Failures of the current model:") + 2:]
-                if line.startswith("- ")]  # fmt: skip
+                if line.startswith("- ")]
     smoke: dict[str, Any] = {}
     for k, (version, shown) in zip(keys, passes, strict=True):
         if k == "current":
@@ -288,7 +288,7 @@ def main() -> None:
         order = ["rows", "template_rows", "threat_template_rows", "hate_template_rows",
                  "hyperparameters", "templates", "sources", "word_priors", "thresholds",
                  "clean_fpr", "in_domain", "bias", "loso", "spans", "template_audit",
-                 "threat_audit", "smoke", "training_seconds", "provenance"]  # fmt: skip
+                 "threat_audit", "smoke", "training_seconds", "provenance"]
         meta["report"] = {k: report[k] for k in order if k in report}
         # the order training wrote them in (the metadata had them sorted)
         meta["data_fingerprint"] = {f: meta["data_fingerprint"][f] for f in corpora_files}
@@ -300,7 +300,7 @@ def main() -> None:
         path = MODELS / name
         meta = read_meta(path)
         c = constants(git_show(code, f"{OLD}/training.py"),
-                      {"CLASSIFIER_CATEGORIES": CATS})  # fmt: skip
+                      {"CLASSIFIER_CATEGORIES": CATS})
         meta["report"]["n_folds"] = c["N_FOLDS"]
         meta["report"]["loso_sources"] = list(c["LOSO_PLAN"])
         libs = meta["libraries"]  # the order training wrote them in (the metadata had them sorted)

@@ -27,7 +27,7 @@ def _tree(tmp_path: Path) -> Path:
 
 def _lint(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(LINT), "--no-cache", "--no-logo"], cwd=root, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+                          text=True, timeout=120)
 
 
 @pytest.mark.parametrize("module, line, contract", [
@@ -38,7 +38,7 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
     ("moderation/settings.py", "import workers.tasks  # noqa", "moderation never imports workers"),
     ("moderation/classifier/features.py", "import moderation.classifier.model  # noqa",
      "No cycles are allowed in moderation.classifier."),
-])  # fmt: skip
+])
 def test_a_new_import_that_breaks_a_layer_fails_lint_imports(
     tmp_path: Path, module: str, line: str, contract: str
 ) -> None:

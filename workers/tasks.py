@@ -73,7 +73,7 @@ def classifier() -> Any:
     """The classifier, loaded once per worker process."""
     settings = current_app.extensions["settings"]
     return load_service_classifier(settings.model_path or None, settings.tier2,
-                                   threads=settings.tier2_threads)  # fmt: skip
+                                   threads=settings.tier2_threads)
 
 
 def _database() -> Database:

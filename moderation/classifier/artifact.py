@@ -180,7 +180,7 @@ def load_classifier(path: str | Path | None = None) -> ToxicityClassifier:
                 raise ValueError("the word-prior table is missing")
             priors = WordPriors(arrays["prior_hash"].astype(np.uint64),
                                 arrays["prior"].astype(np.float32),
-                                arrays["prior_weight"].astype(np.float64))  # fmt: skip
+                                arrays["prior_weight"].astype(np.float64))
             if priors.priors.shape[1] != n_cat:
                 raise ValueError(f"word priors cover {priors.priors.shape[1]} categories, not {n_cat}")
         return ToxicityClassifier(

@@ -104,5 +104,5 @@ class SentenceEncoder:
             return np.zeros((0, DIM), dtype=np.float32)
         out = self._model.encode(list(texts), batch_size=self.batch_size,
                                  show_progress_bar=progress, normalize_embeddings=True,
-                                 convert_to_numpy=True)  # fmt: skip
+                                 convert_to_numpy=True)
         return np.asarray(out, dtype=np.float32)

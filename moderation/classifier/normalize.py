@@ -45,13 +45,13 @@ _CONFUSABLES: dict[str, str] = {
     "æ": "ae", "œ": "oe", "þ": "th", "ð": "d",
     "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
     "\u00b4": "'", "`": "'",
-}  # fmt: skip
+}
 
 # Invisible characters used to split words ("f\u200buck"); removing them joins the word.
 _INVISIBLE = {0x00AD, 0x034F, 0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0xFEFF}
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
-                       "8": "b", "@": "a", "$": "s"})  # fmt: skip
+                       "8": "b", "@": "a", "$": "s"})
 
 # Code points whose mapping is computed up front: the BMP plus the supplementary planes
 # holding mathematical alphanumerics and enclosed letters (popular obfuscation).

@@ -59,7 +59,7 @@ def token_contributions(
 
 
 def kept_tokens(contrib: np.ndarray, fallback: np.ndarray, rel: float, ab: float,
-                fallbacks: bool = True) -> np.ndarray:  # fmt: skip
+                fallbacks: bool = True) -> np.ndarray:
     """The tokens a category's span covers, so that every reason points at text:
 
     1. the tokens whose contribution reaches max(rel × the top contribution, ab), when the
@@ -209,7 +209,7 @@ def batch_spans(
             prior &= arg[:, cat] >= 0
         weak = wanted & ~strong & ~prior & (top > 0)  # rule 3
         thresh = np.where(strong, np.maximum(clf.span_rel * top, clf.span_abs),
-                          np.where(weak, clf.span_rel * top, np.inf))  # fmt: skip
+                          np.where(weak, clf.span_rel * top, np.inf))
         kept = np.flatnonzero(contrib >= thresh[tok_doc])
         if prior.any() and arg is not None:
             kept = np.union1d(kept, arg[prior, cat])

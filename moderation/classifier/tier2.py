@@ -75,9 +75,9 @@ def save_tier2(head: Tier2Head, path: Path) -> Path:
     meta = dict(head.metadata)
     meta.update(format=FORMAT, version=head.version, fast_version=head.fast_version,
                 encoder_sha256=head.encoder_sha256, categories=list(CLASSIFIER_CATEGORIES),
-                thresholds=head.thresholds)  # fmt: skip
+                thresholds=head.thresholds)
     return write_npz(path, meta, **{k: np.asarray(getattr(head, k), dtype=np.float64)
-                                    for k in _ARRAYS})  # fmt: skip
+                                    for k in _ARRAYS})
 
 
 def default_tier2_path() -> Path:
@@ -112,7 +112,7 @@ def load_tier2(path: str | Path, fast: ToxicityClassifier) -> Tier2Head:
             version=str(meta["version"]), fast_version=str(meta["fast_version"]),
             encoder_sha256=str(meta["encoder_sha256"]), thresholds=thresholds, metadata=meta,
             **arrays,
-        )  # fmt: skip
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ArtifactError(f"corrupt second-tier artifact {p}: {exc}") from exc
 
@@ -175,13 +175,13 @@ class CascadeClassifier:
 
 
 def _whole_comment_spans(text: str, out: ClassifierOutput,
-                         thresholds: dict[str, dict[str, float]]) -> ClassifierOutput:  # fmt: skip
+                         thresholds: dict[str, dict[str, float]]) -> ClassifierOutput:
     """A category flagged by the cascade whose fast-tier tokens explain none of it was driven
     by the sentence embedding, which reads the comment as a whole: its span is the whole
     comment (so every classifier reason still points at text)."""
     explained = {sp.category for sp in out.spans}
     missing = [c for c in CLASSIFIER_CATEGORIES
-               if out.scores[c] >= thresholds[c]["review"] and c not in explained]  # fmt: skip
+               if out.scores[c] >= thresholds[c]["review"] and c not in explained]
     start, end = len(text) - len(text.lstrip()), len(text.rstrip())
     if not missing or start >= end:
         return out

@@ -20,13 +20,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 1000
 OUTPUT_COLUMNS = ("id", "toxicity", "abusive", "obscene", "threat", "discriminatory",
                   "defamatory", "personal_information", "spam", "verdict", "reasons",
-                  "language")  # fmt: skip
+                  "language")
 
 
 _DATA_OPTION = click.option(
     "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
     default=REPO_ROOT.parent / "shared" / "data", show_default="../shared/data",
-    help="Folder with the labelled corpora.")  # fmt: skip
+    help="Folder with the labelled corpora.")
 _SEED_OPTION = click.option("--seed", type=int, default=13, show_default=True)
 
 
@@ -34,7 +34,7 @@ _SEED_OPTION = click.option("--seed", type=int, default=13, show_default=True)
 @_DATA_OPTION
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=REPO_ROOT / "models", show_default="models/",
-              help="Where the artifact, models/LATEST and MODEL_CARD.md are written.")  # fmt: skip
+              help="Where the artifact, models/LATEST and MODEL_CARD.md are written.")
 @_SEED_OPTION
 def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
     """Train, validate and write a versioned classifier artifact plus its model card."""
@@ -52,17 +52,17 @@ def train_command(data_dir: Path, out_dir: Path, seed: int) -> None:
         ) from None
     art = report["artifact"]
     click.echo(f"wrote {art['path']} ({art['bytes'] / 1e6:.1f} MB) and {out_dir / 'MODEL_CARD.md'}"
-               f" in {report['training_seconds']:.0f} s")  # fmt: skip
+               f" in {report['training_seconds']:.0f} s")
 
 
 @click.command("train-tier2")
 @_DATA_OPTION
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=REPO_ROOT / "models", show_default="models/",
-              help="Where the artifact, TIER2_LATEST and MODEL_CARD_TIER2.md are written.")  # fmt: skip
+              help="Where the artifact, TIER2_LATEST and MODEL_CARD_TIER2.md are written.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
-              help="Fast model to build on (default: $MODERATION_MODEL_PATH or models/LATEST).")  # fmt: skip
+              help="Fast model to build on (default: $MODERATION_MODEL_PATH or models/LATEST).")
 @_SEED_OPTION
 def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, seed: int) -> None:
     """Train and validate the optional second tier (needs requirements-tier2.txt)."""
@@ -78,17 +78,17 @@ def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, 
         raise click.ClickException(str(exc)) from None
     art = report["artifact"]
     click.echo(f"wrote {art['path']} ({art['bytes'] / 1e3:.0f} kB) and "
-               f"{out_dir / 'MODEL_CARD_TIER2.md'} in {report['training_seconds']:.0f} s")  # fmt: skip
+               f"{out_dir / 'MODEL_CARD_TIER2.md'} in {report['training_seconds']:.0f} s")
 
 
 @click.command("model-card")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
-              help="Artifact (default: models/LATEST, or models/TIER2_LATEST with --tier2).")  # fmt: skip
+              help="Artifact (default: models/LATEST, or models/TIER2_LATEST with --tier2).")
 @click.option("--tier2", "tier2", is_flag=True, help="Render the second tier's card.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
-              help="Card to write (default: MODEL_CARD.md or MODEL_CARD_TIER2.md next to it).")  # fmt: skip
+              help="Card to write (default: MODEL_CARD.md or MODEL_CARD_TIER2.md next to it).")
 def model_card_command(model_path: Path | None, tier2: bool, output_path: Path | None) -> None:
     """Re-render a model card from the training report stored in the artifact."""
     from moderation.classifier import ArtifactError
@@ -163,16 +163,16 @@ def _chain_first(first: str, fh: TextIO) -> Iterator[str]:
 
 @click.command("score")
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False,
-                allow_dash=True, path_type=Path))  # fmt: skip
+                allow_dash=True, path_type=Path))
 @click.option("-o", "--output", "output_path", required=True,
               type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="CSV to write, one row per input row, in order.")  # fmt: skip
+              help="CSV to write, one row per input row, in order.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Artifact (default: $MODERATION_MODEL_PATH or models/LATEST).")  # fmt: skip
+              default=None, help="Artifact (default: $MODERATION_MODEL_PATH or models/LATEST).")
 @click.option("--tier2", "tier2", default=None, metavar="off|latest|PATH",
-              help="Second tier for unsure comments (default: $MODERATION_TIER2, else off).")  # fmt: skip
+              help="Second tier for unsure comments (default: $MODERATION_TIER2, else off).")
 def score_command(input_path: Path, output_path: Path, model_path: Path | None,
-                  tier2: str | None) -> None:  # fmt: skip
+                  tier2: str | None) -> None:
     """Score INPUT (CSV id,text or JSON lines {"id","text"}) with the worker's pipeline."""
     import os
 
@@ -194,7 +194,7 @@ def score_command(input_path: Path, output_path: Path, model_path: Path | None,
     name = "<stdin>" if str(input_path) == "-" else str(input_path)
     # utf-8-sig: spreadsheets save CSV with a byte-order mark, which is no part of the header.
     in_fh = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
-             if str(input_path) == "-" else open(input_path, encoding="utf-8-sig", newline=""))  # fmt: skip
+             if str(input_path) == "-" else open(input_path, encoding="utf-8-sig", newline=""))
     tmp = None if str(output_path) == "-" else output_path.with_name(output_path.name + ".part")
     out_fh = sys.stdout if tmp is None else open(tmp, "w", encoding="utf-8", newline="")
     ok = False
@@ -244,7 +244,7 @@ class _Precomputed:
 
 
 def _score_chunk(chunk: list[tuple[str, str]], clf: object, policy: object, moderate: object,
-                 writer: object) -> None:  # fmt: skip
+                 writer: object) -> None:
     if not chunk:
         return
     texts = [t for _, t in chunk]
@@ -255,7 +255,7 @@ def _score_chunk(chunk: list[tuple[str, str]], clf: object, policy: object, mode
                        language_model=load_latin_model())
         reasons = json.dumps([r.as_dict() for r in res.reasons], ensure_ascii=False)
         writer.writerow([rid, *(f"{res.scores[c]:.4f}" for c in OUTPUT_COLUMNS[1:9]),  # type: ignore[attr-defined]
-                         res.decision, reasons, res.language.language])  # fmt: skip
+                         res.decision, reasons, res.language.language])
 
 
 COMMANDS: list[click.Command] = [train_command, train_tier2_command, model_card_command,

@@ -32,7 +32,7 @@ def clean_fpr(corpus: Corpus, p: np.ndarray, thresholds: dict[str, dict[str, flo
     for name, m in masks.items():
         if m.any():
             out[name] = {"n": int(m.sum()), "review": float(review[m].mean()),
-                         "reject": float(reject[m].mean())}  # fmt: skip
+                         "reject": float(reject[m].mean())}
     return out
 
 
@@ -53,7 +53,7 @@ def bias(corpus: Corpus, p: np.ndarray, thresholds: dict[str, dict[str, float]])
     def row(m: np.ndarray) -> dict[str, Any]:
         nan = float("nan")
         return {"n": int(m.sum()), "fpr": float(held[m].mean()) if m.any() else nan,
-                "fpr_toxicity": float(tox[m].mean()) if m.any() else nan}  # fmt: skip
+                "fpr_toxicity": float(tox[m].mean()) if m.any() else nan}
 
     out: dict[str, Any] = {"overall": row(clean), "any_identity": row(clean & any_id)}
     for g in ev.IDENTITY_TERMS:
@@ -88,11 +88,11 @@ def template_audit(clf: BatchClassifier) -> dict[str, Any]:
                 d["score"].append(float(p[i].max()))
                 per_term.setdefault(t, []).append(float(p[i].max()))
     res = {g: {"fpr": float(np.mean(d["benign"])), "tpr": float(np.mean(d["toxic"])),
-               "mean_score": float(np.mean(d["score"]))} for g, d in out.items()}  # fmt: skip
+               "mean_score": float(np.mean(d["score"]))} for g, d in out.items()}
     allb = [x for d in out.values() for x in d["benign"]]
     allt = [x for d in out.values() for x in d["toxic"]]
     res["all"] = {"fpr": float(np.mean(allb)), "tpr": float(np.mean(allt)),
-                  "mean_score": float(np.mean([x for d in out.values() for x in d["score"]]))}  # fmt: skip
+                  "mean_score": float(np.mean([x for d in out.values() for x in d["score"]]))}
     return {"groups": res, "terms": {t: float(np.mean(v)) for t, v in per_term.items()}}
 
 
@@ -112,7 +112,7 @@ def threat_audit(clf: BatchClassifier) -> dict[str, Any]:
             "non_threat_held_as_threat": float(held_threat[~y].mean()),
             "non_threat_held_any": float(held_any[~y].mean()),
             "threat_score_threats": float(np.median(p[y, j])),
-            "threat_score_non_threats": float(np.median(p[~y, j]))}  # fmt: skip
+            "threat_score_non_threats": float(np.median(p[~y, j]))}
 
 
 def smoke_pass_rate(clf: BatchClassifier) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def validation_pool(corpus: Corpus, j: int) -> tuple[np.ndarray, list[str], np.n
     pool = ~np.isnan(y) & np.isin(corpus.sources, POOL_SOURCES)
     srcs = [str(s) for s in np.unique(corpus.sources[pool])
             if 0 < np.nansum(y[pool & (corpus.sources == s)]) < (pool & (corpus.sources == s)).sum()
-            ]  # fmt: skip
+            ]
     pool &= np.isin(corpus.sources, srcs)
     w = pool_weights(corpus.sources[pool])
     prevalence = float((w * y[pool]).sum() / w.sum())

@@ -65,7 +65,7 @@ REJECT_PRECISION = 0.9
 #: discriminatory are rare and severe: a missed threat or communal-hate comment costs more than
 #: a moderator's glance, so they accept a noisier queue (clean comments held ≤ 7% per source).
 REVIEW_PRECISION = {"toxicity": 0.8, "abusive": 0.8, "obscene": 0.7, "threat": 0.3,
-                    "discriminatory": 0.6}  # fmt: skip
+                    "discriminatory": 0.6}
 #: Sources pooled (each counting equally) for calibration and thresholds: comment-style text.
 POOL_SOURCES = COMMENT_SOURCES
 
@@ -132,4 +132,4 @@ def hyperparameters() -> dict[str, Any]:
         "loso_plan": {src: list(cats) for src, cats in LOSO_PLAN.items()},
         "span_rel_grid": list(SPAN_REL_GRID),
         "span_abs_grid": list(SPAN_ABS_GRID),
-    }  # fmt: skip
+    }

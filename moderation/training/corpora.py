@@ -86,7 +86,7 @@ def load_corpus(data_dir: Path) -> Corpus:
     ids: list[str] = []
 
     def add(text: str, source: str, group: str, lab: list[float], rid: str = "",
-            is_rand: bool = False) -> None:  # fmt: skip
+            is_rand: bool = False) -> None:
         if not text or not text.strip():
             return
         texts.append(text)
@@ -98,7 +98,7 @@ def load_corpus(data_dir: Path) -> Corpus:
 
     for r in _rows(data_dir / "jigsaw_toxic_partial/train_subset.csv"):
         v = {k: float(r[k]) for k in ("toxic", "severe_toxic", "obscene", "threat", "insult",
-                                      "identity_hate")}  # fmt: skip
+                                      "identity_hate")}
         add(
             r["comment_text"],
             "jigsaw",
@@ -116,7 +116,7 @@ def load_corpus(data_dir: Path) -> Corpus:
 
     for r in _rows(data_dir / "civil_comments_toxic_spans/comment_level_labels.csv"):
         m = {k: float(r[k + "_majority"]) for k in ("toxic", "insult", "threat",
-             "identity_attack", "profane_obscene", "other_toxicity")}  # fmt: skip
+             "identity_attack", "profane_obscene", "other_toxicity")}
         add(
             r["comment_text"],
             "civil",

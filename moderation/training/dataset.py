@@ -47,7 +47,7 @@ def featurize(texts: list[str], featurizer: HashedFeaturizer, progress: bool) ->
         rows.append(occ.token_doc + i)
     words = Counter(w for t in normalized for w in t[:MAX_CHARS].split(" ") if w)
     return Featurized(sp.vstack(blocks).tocsr(), np.concatenate(hashes), np.concatenate(rows),
-                      words)  # fmt: skip
+                      words)
 
 
 @dataclass
@@ -96,12 +96,12 @@ def training_set(data_dir: Path, featurizer: HashedFeaturizer, progress: bool) -
     hate_labels = np.full((len(hate), len(CATS)), np.nan)
     hate_labels[:, CATS.index("discriminatory")] = 1.0
     labels = np.vstack([corpus.labels, np.zeros((len(identity), len(CATS))), threat_labels,
-                        hate_labels])  # fmt: skip
+                        hate_labels])
     sources = np.concatenate([corpus.sources, np.full(len(identity), TEMPLATES),
                               np.full(len(threats), THREAT_TEMPLATES),
-                              np.full(len(hate), HATE_TEMPLATES)])  # fmt: skip
+                              np.full(len(hate), HATE_TEMPLATES)])
     return TrainingSet(corpus, fz.counts, labels, sources, np.arange(n, n + len(templates)),
-                       identity, threats, hate, fz.token_hash, fz.token_row, fz.words)  # fmt: skip
+                       identity, threats, hate, fz.token_hash, fz.token_row, fz.words)
 
 
 def embedding_sample(corpus: Corpus, seed: int) -> np.ndarray:
@@ -129,5 +129,5 @@ def source_table(corpus: Corpus) -> dict[str, Any]:
                               else int(np.nansum(corpus.labels[m, j])))
                           for j, c in enumerate(CATS)},
             "comment_style": str(src) in COMMENT_SOURCES,
-        }  # fmt: skip
+        }
     return out

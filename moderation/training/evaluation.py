@@ -22,7 +22,7 @@ IDENTITY_TERMS: dict[str, tuple[str, ...]] = {
                               "american", "americans", "mexican", "mexicans", "african",
                               "black", "white", "asian", "arab", "kashmiri", "bengali",
                               "tamil", "immigrant", "immigrants"),
-}  # fmt: skip
+}
 _TERM_RE = {
     g: re.compile(r"\b(?:" + "|".join(terms) + r")\b", re.IGNORECASE) for g, terms in IDENTITY_TERMS.items()
 }
@@ -76,7 +76,7 @@ def precision_at_prior(
 def threshold_for_precision(
     y: np.ndarray, p: np.ndarray, prior: float, target: float, min_tp: int = 5,
     weight: np.ndarray | None = None,
-) -> tuple[float, float, float]:  # fmt: skip
+) -> tuple[float, float, float]:
     """Lowest threshold whose precision (at ``prior``) stays ≥ target for all higher thresholds.
 
     Returns (threshold, recall, precision). If no threshold with at least ``min_tp``

@@ -85,7 +85,7 @@ def template_facts() -> dict[str, Any]:
 
 
 def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True,
-          featurizer: HashedFeaturizer | None = None) -> dict[str, Any]:  # fmt: skip
+          featurizer: HashedFeaturizer | None = None) -> dict[str, Any]:
     """Run the whole protocol and write the artifact + model card; returns the report."""
     t0 = time.perf_counter()
     encoder = SentenceEncoder()
@@ -104,20 +104,20 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True,
                               "threat_template_rows": len(ts.threats),
                               "hate_template_rows": len(ts.hate),
                               "hyperparameters": hyperparameters(), "templates": template_facts(),
-                              "sources": source_table(corpus)}  # fmt: skip
+                              "sources": source_table(corpus)}
 
     embedded = np.concatenate([np.flatnonzero(embedding_sample(corpus, seed)), template_rows])
     inputs = prior_inputs(ts, encoder, embedded, progress)
     report["word_priors"] = {"embedded_rows": int(len(embedded)), "words": len(inputs.words),
                              "embed_seconds": inputs.seconds, "weight": PRIOR_WEIGHT,
                              "C": PRIOR_C, "min_count": PRIOR_MIN_COUNT,
-                             "sample_cap": EMBED_SAMPLE_CAP}  # fmt: skip
+                             "sample_cap": EMBED_SAMPLE_CAP}
 
     def fit(rows: np.ndarray, cats: tuple[str, ...], desc: str
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, WordPriors]:  # fmt: skip
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, WordPriors]:
         rows = np.concatenate([rows, template_rows])
         idf, coef, b = fit_linear(counts, train_labels, train_sources, rows, featurizer, cats,
-                                  seed, progress, desc)  # fmt: skip
+                                  seed, progress, desc)
         return idf, coef, b, fit_word_priors(inputs, ts, rows, featurizer, seed)
 
     rand = corpus.jigsaw_random
@@ -179,7 +179,7 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True,
             held_clf = ToxicityClassifier(
                 version="without-civil", thresholds=thresholds, featurizer=featurizer,
                 idf=idf_l, coef=coef_l, intercept=b_l, platt_a=a, platt_b=bb,
-                priors=wp_l)  # fmt: skip
+                priors=wp_l)
             span_rel, span_abs, report["spans"] = tune_spans(
                 held_clf, corpus, rows, p_l, civil_gold_spans(data_dir), progress
             )
@@ -204,7 +204,7 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True,
     clf = ToxicityClassifier(
         version=version, thresholds=thresholds, featurizer=featurizer, idf=idf, coef=coef,
         intercept=b, platt_a=a, platt_b=bb, span_rel=span_rel, span_abs=span_abs, metadata=meta,
-        priors=wp)  # fmt: skip
+        priors=wp)
     report["template_audit"] = {"current": audits.template_audit(clf)}
     report["threat_audit"] = {"current": audits.threat_audit(clf)}
     report["smoke"] = {"current": audits.smoke_pass_rate(clf)}
@@ -218,7 +218,7 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, progress: bool = True,
     (out_dir / LATEST).write_text(path.name + "\n")
     card_from_artifact(path, out_dir / CARD)
     return dict(report, artifact={"path": str(path), "bytes": path.stat().st_size,
-                                  "version": version}, meta=meta)  # fmt: skip
+                                  "version": version}, meta=meta)
 
 
 def next_version(out_dir: Path, prefix: str) -> str:
@@ -246,4 +246,4 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
         "in_domain_jigsaw_random": {c: pick(v) for c, v in report["in_domain"]["jigsaw_random"].items()},
         "loso": {c: {s: pick(v) for s, v in d.items()} for c, d in report["loso"].items()},
         "spans": report["spans"],
-    }  # fmt: skip
+    }

@@ -100,7 +100,7 @@ def fit_linear(
 def raw_scores(
     counts: sp.csr_matrix, rows: np.ndarray, idf: np.ndarray, coef: np.ndarray,
     intercept: np.ndarray, featurizer: HashedFeaturizer,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     x = tfidf(counts[rows], idf, featurizer.n_word).astype(np.float32)
     return np.asarray(x @ coef.T) + intercept
 

@@ -158,7 +158,7 @@ def render_model_card(meta: dict[str, Any], art: dict[str, Any]) -> str:
     ]
     for src, s in report["sources"].items():
         pos = " | ".join(num(s["positives"][c]) if s["positives"][c] is not None else "n/a"
-                         for c in CATS)  # fmt: skip
+                         for c in CATS)
         L.append(f"| {src} | {s['rows']} | {s['comment_style']} | {pos} |")
     L += [
         "",
@@ -249,7 +249,7 @@ def render_model_card(meta: dict[str, Any], art: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     L += [f"| {k} | {v['n']} | {pct(v['review'])} | {pct(v['reject'])} |"
-          for k, v in report["clean_fpr"].items()]  # fmt: skip
+          for k, v in report["clean_fpr"].items()]
     b = report["bias"]
     L += [
         "",
@@ -276,11 +276,11 @@ def render_model_card(meta: dict[str, Any], art: dict[str, Any]) -> str:
     ]
     versions = [k for k in ("previous", "current") if k in ta]
     L.append("| group | " + " | ".join(
-        f"FPR / TPR / score ({report['smoke'][k]['version']})" for k in versions) + " |")  # fmt: skip
+        f"FPR / TPR / score ({report['smoke'][k]['version']})" for k in versions) + " |")
     L.append("|---|" + "---|" * len(versions))
     for g in ta["current"]["groups"]:
         cells = [f"{num(ta[k]['groups'][g]['fpr'])} / {num(ta[k]['groups'][g]['tpr'])} / "
-                 f"{num(ta[k]['groups'][g]['mean_score'])}" for k in versions]  # fmt: skip
+                 f"{num(ta[k]['groups'][g]['mean_score'])}" for k in versions]
         L.append(f"| {g} | " + " | ".join(cells) + " |")
     L += [
         "",
@@ -308,7 +308,7 @@ def render_model_card(meta: dict[str, Any], art: dict[str, Any]) -> str:
             L.append(f"| {a['version']} | {num(a['threat_recall'])} | {num(a['any_recall'])} | "
                      f"{num(a['threat_score_threats'])} / {num(a['threat_score_non_threats'])} | "
                      f"{num(a['non_threat_held_as_threat'])} | "
-                     f"{num(a['non_threat_held_any'])} |")  # fmt: skip
+                     f"{num(a['non_threat_held_any'])} |")
         L.append("")
     sm = report["smoke"]
     L += [

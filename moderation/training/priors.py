@@ -49,7 +49,7 @@ def vocabulary(ts: TrainingSet, encoder: SentenceEncoder) -> list[str]:
 
 
 def prior_inputs(ts: TrainingSet, encoder: SentenceEncoder, rows: np.ndarray, progress: bool
-                 ) -> PriorInputs:  # fmt: skip
+                 ) -> PriorInputs:
     """Embed ``rows`` (ascending) and the vocabulary once; every fold's heads reuse them."""
     t0 = time.perf_counter()
     words = vocabulary(ts, encoder)
@@ -59,7 +59,7 @@ def prior_inputs(ts: TrainingSet, encoder: SentenceEncoder, rows: np.ndarray, pr
 
 
 def fit_word_priors(inputs: PriorInputs, ts: TrainingSet, train_rows: np.ndarray,
-                    featurizer: HashedFeaturizer, seed: int) -> WordPriors:  # fmt: skip
+                    featurizer: HashedFeaturizer, seed: int) -> WordPriors:
     """Word-prior table from heads fitted on the embedded rows among ``train_rows``."""
     use = np.isin(inputs.rows, train_rows)
     rows, emb = inputs.rows[use], inputs.emb[use]

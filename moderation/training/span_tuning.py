@@ -18,7 +18,7 @@ from moderation.training.corpora import Corpus
 def tune_spans(
     clf: ToxicityClassifier, corpus: Corpus, rows: np.ndarray, probs: np.ndarray,
     gold: dict[str, set[int]], progress: bool,
-) -> tuple[float, float, dict[str, Any]]:  # fmt: skip
+) -> tuple[float, float, dict[str, Any]]:
     """Choose span_rel/span_abs on even Civil ids, report char F1 on odd ids (held-out model)."""
     review = np.array([clf.thresholds[c]["review"] for c in CATS])
     items = []
@@ -57,5 +57,5 @@ def tune_spans(
         "char_f1_as_served": score(best[0], best[1], 1, "served"),
         "char_f1_empty_prediction": float(np.mean([ev.char_f1(set(), g) for h, g, *_ in items
                                                    if h == 1])),
-    }  # fmt: skip
+    }
     return best[0], best[1], rep

@@ -28,7 +28,7 @@ IDENTITIES: dict[str, tuple[str, ...]] = {
                               "Arab", "immigrant", "refugee", "Rohingya"),
     "disability": ("disabled", "blind", "deaf", "autistic", "wheelchair-using",
                    "visually impaired"),
-}  # fmt: skip
+}
 
 #: Plural/collective forms used by frames that talk about a group ("{g}").
 _PLURAL = {
@@ -50,7 +50,7 @@ _PLURAL = {
     "Rohingya": "Rohingya families", "disabled": "disabled people", "blind": "blind people",
     "deaf": "deaf people", "autistic": "autistic children",
     "wheelchair-using": "wheelchair users", "visually impaired": "visually impaired voters",
-}  # fmt: skip
+}
 
 #: Training frames: {t} = adjective/singular form, {g} = group/plural form.
 TRAIN_FRAMES = (
@@ -72,7 +72,7 @@ TRAIN_FRAMES = (
     "A {t} doctor treated my mother at the government hospital.",
     "{g} deserve equal rights and respect.",
     "The minister met {t} leaders to discuss the new policy.",
-)  # fmt: skip
+)
 
 #: Held-out non-toxic frames (never trained on).
 AUDIT_FRAMES = (
@@ -82,7 +82,7 @@ AUDIT_FRAMES = (
     "{g} are my friends and neighbours.",
     "I grew up among {g} and learned a lot.",
     "The survey interviewed 500 {g} in Delhi.",
-)  # fmt: skip
+)
 
 #: Held-out toxic frames (never trained on): the audit checks these still score high.
 AUDIT_TOXIC_FRAMES = (
@@ -90,7 +90,7 @@ AUDIT_TOXIC_FRAMES = (
     "{g} are filthy animals and should be wiped out.",
     "Kill all the {g}.",
     "{g} are stupid and worthless.",
-)  # fmt: skip
+)
 
 
 #: Group-directed hate without slurs: discriminatory positives for every identity term
@@ -112,7 +112,7 @@ HATE_TRAIN_FRAMES = (
     "Keep {g} out of our colony.",
     "{g} are dirty people who spread disease wherever they go.",
     "Boycott every shop owned by {g}.",
-)  # fmt: skip
+)
 
 
 def _fill(frame: str, term: str) -> str:
@@ -150,7 +150,7 @@ _RELATED_IDENTITY_WORDS = (
 #: Words of the group forms that name no group ("gay people", "male nurses").
 _GENERIC_WORDS = {"people", "families", "workers", "nurses", "couples", "children", "voters",
                   "users", "using", "upper", "lower", "caste", "non", "binary", "sri",
-                  "visually", "impaired", "wheelchair"}  # fmt: skip
+                  "visually", "impaired", "wheelchair"}
 
 
 def identity_words() -> set[str]:

@@ -25,7 +25,7 @@ TARGETS = (
     "you", "this journalist", "the MLA", "that judge", "the editor", "these protesters",
     "the minister", "that reporter", "your whole family", "the police officer",
     "this TV anchor", "the activist",
-)  # fmt: skip
+)
 
 #: Threats: violence, intimidation or wishing harm, aimed at {x}.
 THREAT_TRAIN_FRAMES = (
@@ -45,7 +45,7 @@ THREAT_TRAIN_FRAMES = (
     "{x} deserves a bullet in the head.",
     "Throw acid on {x} and teach them a lesson.",
     "Blow up the car of {x}.",
-)  # fmt: skip
+)
 
 #: Not threats: news about violence, condemnation of it, figurative violent words.
 VIOLENCE_TRAIN_FRAMES = (
@@ -63,7 +63,7 @@ VIOLENCE_TRAIN_FRAMES = (
     "The report says rioters burned the house next to {x}.",
     "Death threats against {x} should be investigated at once.",
     "The attack on {x} was cowardly and the culprits must be punished.",
-)  # fmt: skip
+)
 
 #: Held-out threats (never trained on).
 AUDIT_THREAT_FRAMES = (
@@ -71,7 +71,7 @@ AUDIT_THREAT_FRAMES = (
     "I will find {x} and kill them.",
     "{x} should be hanged in public.",
     "Wait till we get our hands on {x}, you will not survive.",
-)  # fmt: skip
+)
 
 #: Held-out non-threats (never trained on).
 AUDIT_VIOLENCE_FRAMES = (
@@ -79,7 +79,7 @@ AUDIT_VIOLENCE_FRAMES = (
     "The police must investigate the attack on {x}.",
     "Goons threatened {x} yesterday, which is shameful.",
     "The documentary about the murder of {x} was moving.",
-)  # fmt: skip
+)
 
 
 def _fill(frame: str, target: str) -> str:

@@ -53,7 +53,7 @@ ESCALATE_SHARE = 0.3
 
 
 def fit_head(emb: np.ndarray, labels: np.ndarray, sources: np.ndarray, seed: int
-             ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Embedding head per category, scaled by :data:`HEAD_WEIGHT`: (coef, intercept)."""
     coef = np.zeros((len(CATS), DIM))
     intercept = np.zeros(len(CATS))
@@ -95,7 +95,7 @@ def _cascade(fast_p: np.ndarray, comb_p: np.ndarray, escalate: np.ndarray) -> tu
 
 
 def _auc_row(y: np.ndarray, fast: np.ndarray, cascade: np.ndarray, every: np.ndarray,
-             peer: np.ndarray, esc: np.ndarray) -> dict[str, Any]:  # fmt: skip
+             peer: np.ndarray, esc: np.ndarray) -> dict[str, Any]:
     """ROC AUC of the fast tier, the cascade, the second tier on every comment and the peer."""
     k = ~np.isnan(y)
     y = y[k]
@@ -106,7 +106,7 @@ def _auc_row(y: np.ndarray, fast: np.ndarray, cascade: np.ndarray, every: np.nda
 
 
 def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, seed: int = 13,
-                progress: bool = True) -> dict[str, Any]:  # fmt: skip
+                progress: bool = True) -> dict[str, Any]:
     """Run the protocol; write the artifact, models/TIER2_LATEST and MODEL_CARD_TIER2.md."""
     t0 = time.perf_counter()
     fast = load_classifier(fast_path)
@@ -123,12 +123,12 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
     embed_seconds = inputs.seconds
 
     def fit_fast(rows: np.ndarray, cats: tuple[str, ...], desc: str,
-                 score: np.ndarray) -> np.ndarray:  # fmt: skip
+                 score: np.ndarray) -> np.ndarray:
         """The fast tier (linear model and word priors) refitted on ``rows``: raw scores of
         ``score`` (ascending)."""
         rows = np.concatenate([rows, ts.template_rows])
         idf, coef, b = fit_linear(ts.counts, ts.labels, ts.sources, rows, fast.featurizer, cats,
-                                  seed, progress, desc)  # fmt: skip
+                                  seed, progress, desc)
         wp = fit_word_priors(inputs, ts, rows, fast.featurizer, seed)
         return raw_scores(ts.counts, score, idf, coef, b, fast.featurizer) + prior_term(ts, score, wp)
 
@@ -167,7 +167,7 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
         "thresholds": threshold_report, "fast_thresholds_same_rows": fast_thresholds,
         "embed_seconds": embed_seconds, "embed_rows": int(len(emb_rows)),
         "n_folds": N_FOLDS, "loso_sources": list(LOSO_PLAN),
-    }  # fmt: skip
+    }
     in_domain: dict[str, Any] = {}
     escalated: dict[str, float] = {}
     for src in np.unique(sub.sources):
@@ -178,13 +178,13 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
             if np.isnan(y).all() or not 0 < np.nansum(y) < (~np.isnan(y)).sum():
                 continue
             in_domain.setdefault(str(src), {})[c] = _auc_row(
-                y, fast_p[m, j], cascade_p[m, j], every_p[m, j], peer[m], esc[m])  # fmt: skip
+                y, fast_p[m, j], cascade_p[m, j], every_p[m, j], peer[m], esc[m])
     r = sub.jigsaw_random
     escalated["jigsaw_random"] = float(esc[r].mean())
     in_domain["jigsaw_random"] = {
         c: _auc_row(sub.labels[r, j], fast_p[r, j], cascade_p[r, j], every_p[r, j], peer[r], esc[r])
         for j, c in enumerate(CATS) if np.nansum(sub.labels[r, j]) >= 5
-    }  # fmt: skip
+    }
     report["in_domain"] = in_domain
     report["escalated_share"] = escalated
 
@@ -203,7 +203,7 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
         for c in cats:
             j = CATS.index(c)
             loso.setdefault(c, {})[src] = _auc_row(corpus.labels[rows, j], fp_l[:, j], cp_l[:, j],
-                                                   ev_l[:, j], peer[idx], esc_l)  # fmt: skip
+                                                   ev_l[:, j], peer[idx], esc_l)
     report["loso"] = loso
 
     # 3. final head on every sampled row
@@ -222,19 +222,19 @@ def train_tier2(data_dir: Path, out_dir: Path, fast_path: Path | None = None, se
         "sklearn_version": pkg_version("scikit-learn"),
         "head": {"C": HEAD_C, "weight": HEAD_WEIGHT, "escalate_share": ESCALATE_SHARE,
                  "sample_cap": EMBED_SAMPLE_CAP},
-    }  # fmt: skip
+    }
     model = Tier2Head(version=version, fast_version=fast.version, encoder_sha256=encoder.sha256,
                       coef=coef, intercept=intercept, platt_a=pa, platt_b=pb, escalate=escalate,
-                      thresholds=thresholds, metadata=meta)  # fmt: skip
+                      thresholds=thresholds, metadata=meta)
     cascade = CascadeClassifier(fast, model, encoder)
     report["audits"] = {name: {"templates": template_audit(clf)["groups"]["all"],
                                "threats": threat_audit(clf), "smoke": smoke_pass_rate(clf)}
-                        for name, clf in (("fast", fast), ("cascade", cascade))}  # fmt: skip
+                        for name, clf in (("fast", fast), ("cascade", cascade))}
     report["training_seconds"] = time.perf_counter() - t0
     meta["report"] = report  # the card can be re-rendered from the artifact alone
     path = save_tier2(model, out_dir / f"{version}.npz")
     (out_dir / TIER2_LATEST).write_text(path.name + "\n")
     tier2_card_from_artifact(path, out_dir / CARD)
     return dict(report, artifact={"path": str(path), "bytes": path.stat().st_size,
-                                  "version": version}, meta=meta)  # fmt: skip
+                                  "version": version}, meta=meta)
 

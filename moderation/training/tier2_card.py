@@ -83,27 +83,27 @@ def render_tier2_card(meta: dict[str, Any], art: dict[str, Any]) -> str:
     for c, rows in by_cat(report["loso"]):
         L += [f"### {c}", "",
               "| held-out source | n | pos | escalated | fast | cascade | tier 2 on all | peer |",
-              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+              "|---|---|---|---|---|---|---|---|"]
         for src, r in [(s, rows[s]) for s in loso_sources if s in rows]:
             L.append(f"| {src} | {r['n']} | {r['pos']} | {r['escalated']:.0%} | {num(r['fast'])} "
-                     f"| **{num(r['cascade'])}** | {num(r['every'])} | {num(r['peer'])} |")  # fmt: skip
+                     f"| **{num(r['cascade'])}** | {num(r['every'])} | {num(r['peer'])} |")
         L.append("")
     L += [f"## In-domain ROC AUC ({report['n_folds']}-fold grouped cross-validation, out-of-fold)", "",
           "| source | category | n | pos | escalated | fast | cascade | tier 2 on all | peer |",
-          "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+          "|---|---|---|---|---|---|---|---|---|"]
     for src, cats in by_source(report["in_domain"]):
         for c, r in by_cat(cats):
             L.append(f"| {src} | {c} | {r['n']} | {r['pos']} | {r['escalated']:.0%} | "
                      f"{num(r['fast'])} | **{num(r['cascade'])}** | {num(r['every'])} | "
-                     f"{num(r['peer'])} |")  # fmt: skip
+                     f"{num(r['peer'])} |")
     L += ["", "## Thresholds of the cascade", "",
           "| category | review | reject | recall@review | recall@reject | observed prec. review / "
-          "reject (Jigsaw random) |", "|---|---|---|---|---|---|"]  # fmt: skip
+          "reject (Jigsaw random) |", "|---|---|---|---|---|---|"]
     for c, t in by_cat(report["thresholds"]):
         o = t["jigsaw_random_observed"]
         L.append(f"| {c} | {t['review']['threshold']:.3g} | {t['reject']['threshold']:.3g} | "
                  f"{t['review']['recall']:.3f} | {t['reject']['recall']:.3f} | "
-                 f"{num(o.get('review_precision'))} / {num(o.get('reject_precision'))} |")  # fmt: skip
+                 f"{num(o.get('review_precision'))} / {num(o.get('reject_precision'))} |")
     if "audits" in report:
         a = report["audits"]
         f, c = a["fast"], a["cascade"]
@@ -120,7 +120,7 @@ def render_tier2_card(meta: dict[str, Any], art: dict[str, Any]) -> str:
               f"{f['threats']['non_threat_held_as_threat']:.1%} | "
               f"{c['threats']['non_threat_held_as_threat']:.1%} |",
               f"| smoke set passed | {f['smoke']['pass_rate']:.1%} | {c['smoke']['pass_rate']:.1%} |",
-              "", "Smoke failures of the cascade:", ""]  # fmt: skip
+              "", "Smoke failures of the cascade:", ""]
         L += [f"- {x}" for x in c["smoke"]["failures"]] or ["- none"]
     L += [
         "",

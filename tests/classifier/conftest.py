@@ -19,13 +19,13 @@ CLEAN = [
     "the council meeting is on tuesday", "my family enjoyed the festival",
     "please fix the typo in the second paragraph", "the match was exciting",
     "prices went up again this month", "good interview with the minister",
-]  # fmt: skip
+]
 ABUSIVE = ["you are an idiot", "what a stupid moron", "shut up you idiot", "idiot author",
-           "you moron", "stupid idiot reporter"]  # fmt: skip
+           "you moron", "stupid idiot reporter"]
 OBSCENE = ["fuck this", "what the fuck", "fucking hell", "this is shit", "bullshit fuck"]
 THREAT = ["i will kill you", "we will kill them", "someone should kill him", "kill you all"]
 DISCRIM = ["all vermin should leave", "those vermin ruin everything", "vermin go home",
-           "send the vermin back"]  # fmt: skip
+           "send the vermin back"]
 
 
 def _rows() -> tuple[list[str], np.ndarray]:
@@ -67,7 +67,7 @@ def tiny_clf() -> ToxicityClassifier:
         featurizer=featurizer, idf=idf, coef=coef, intercept=intercept,
         platt_a=np.ones(n), platt_b=np.zeros(n), span_rel=0.3, span_abs=0.0,
         metadata={"seed": 0},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +91,7 @@ def tiny_prior_clf(tiny_clf: ToxicityClassifier) -> ToxicityClassifier:
     priors = np.zeros((len(PRIOR_WORDS), n), dtype=np.float32)
     priors[:] = np.array(list(PRIOR_WORDS.values()))[:, None]
     weight = np.array([0.5 if c in ("toxicity", "abusive", "discriminatory") else 0.0
-                       for c in CLASSIFIER_CATEGORIES])  # fmt: skip
+                       for c in CLASSIFIER_CATEGORIES])
     table = from_words(tiny_clf.featurizer, list(PRIOR_WORDS), priors, weight)
     # span_abs > 0, so that the fallback to the prior's word (spans.kept_tokens) is exercised
     return replace(tiny_clf, version="clf-test-priors-1", priors=table, span_abs=0.5)

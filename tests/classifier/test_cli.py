@@ -85,7 +85,7 @@ def test_train_without_the_encoder_extra_says_how_to_install_it(
 
     monkeypatch.setattr(encoder.SentenceEncoder, "load", missing)
     result = CliRunner().invoke(build_cli(), ["train", "--data", str(tmp_path),
-                                              "--out", str(tmp_path / "models")])  # fmt: skip
+                                              "--out", str(tmp_path / "models")])
     assert result.exit_code == 1
     assert "pip install -r requirements-tier2.txt" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "models").exists()

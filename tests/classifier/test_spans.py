@@ -21,7 +21,7 @@ VARIED = [
     "you idiot " * 400, "a" * 2100 + " idiot", "naïve cafe\u0301 stupid", "\x00idiot",
     "the council meeting is on tuesday", "great reporting on the floods", "imbecile",
     "the council imbecile clown",
-]  # fmt: skip
+]
 
 
 def _varied_batch() -> list[str]:
@@ -33,7 +33,7 @@ def _varied_batch() -> list[str]:
 
 @pytest.fixture(params=["plain", "word priors"])
 def clf(request: pytest.FixtureRequest, tiny_clf: ToxicityClassifier,
-        tiny_prior_clf: ToxicityClassifier) -> ToxicityClassifier:  # fmt: skip
+        tiny_prior_clf: ToxicityClassifier) -> ToxicityClassifier:
     return tiny_clf if request.param == "plain" else tiny_prior_clf
 
 

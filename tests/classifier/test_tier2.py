@@ -66,13 +66,13 @@ def _head(fast: ToxicityClassifier, escalate: float = 0.5, **kw: object) -> Tier
         platt_a=np.full(N, 0.8), platt_b=np.full(N, 0.1), escalate=np.full(N, escalate),
         thresholds={c: {"reject": 0.95, "review": 0.6} for c in CLASSIFIER_CATEGORIES},
         metadata={"seed": 0},
-    )  # fmt: skip
+    )
     args.update(kw)
     return Tier2Head(**args)  # type: ignore[arg-type]
 
 
 TEXTS = ["thanks for the thoughtful article", "you stupid idiot", "the match was exciting",
-         "i will kill you", "what the fuck"]  # fmt: skip
+         "i will kill you", "what the fuck"]
 
 
 def test_only_unsure_comments_reach_the_second_tier(tiny_clf: ToxicityClassifier) -> None:
@@ -115,7 +115,7 @@ def test_cascade_uses_its_own_thresholds_for_spans_and_policy(tiny_clf: Toxicity
 def test_every_flagged_category_has_a_span(tiny_clf: ToxicityClassifier) -> None:
     """A category only the embedding drove gets the whole comment as its span."""
     head = _head(tiny_clf, escalate=0.0, coef=np.zeros((N, DIM)), intercept=np.full(N, 40.0),
-                 thresholds={c: {"reject": 1.0, "review": 0.5} for c in CLASSIFIER_CATEGORIES})  # fmt: skip
+                 thresholds={c: {"reject": 1.0, "review": 0.5} for c in CLASSIFIER_CATEGORIES})
     cascade = CascadeClassifier(tiny_clf, head, FakeEncoder())  # type: ignore[arg-type]
     text = "  the match was exciting "
     out = cascade.predict(text)
@@ -134,7 +134,7 @@ def test_artifact_round_trip(tiny_clf: ToxicityClassifier, tmp_path: Path) -> No
 
 
 def test_refuses_a_second_tier_built_on_another_fast_model(tiny_clf: ToxicityClassifier,
-                                                           tmp_path: Path) -> None:  # fmt: skip
+                                                           tmp_path: Path) -> None:
     path = save_tier2(_head(tiny_clf, fast_version="clf-older-7"), tmp_path / "t2.npz")
     with pytest.raises(ArtifactError, match="fast model clf-older-7.*train-tier2"):
         load_tier2(path, tiny_clf)
@@ -197,7 +197,7 @@ def test_real_encoder_embeds_meaning() -> None:
     enc = SentenceEncoder()
     v = enc.encode(encoder_texts(["The minister resigned today.",
                                   "Today the minister stepped down.",
-                                  "My cat likes warm milk."]))  # fmt: skip
+                                  "My cat likes warm milk."]))
     assert v.shape == (3, DIM)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     assert v[0] @ v[1] > v[0] @ v[2] + 0.3
@@ -220,11 +220,11 @@ def test_shipped_second_tier_matches_the_shipped_fast_model(shipped: CascadeClas
 def test_score_cli_with_the_second_tier(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text('id,text\n1,"Lovely photos of the monsoon, thank you."\n'
-                   '2,"You are a worthless idiot and everyone hates you."\n')  # fmt: skip
+                   '2,"You are a worthless idiot and everyone hates you."\n')
     dst = tmp_path / "out.csv"
     run = subprocess.run([sys.executable, "-m", "moderation", "score", str(src), "-o", str(dst),
                           "--tier2", "latest"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300)  # fmt: skip
+                         timeout=300)
     assert run.returncode == 0, run.stderr
     rows = list(csv.DictReader(dst.open()))
     assert [r["id"] for r in rows] == ["1", "2"]
@@ -240,6 +240,6 @@ def test_score_cli_refuses_a_missing_second_tier(tmp_path: Path, tiny_artifact: 
     run = subprocess.run([sys.executable, "-m", "moderation", "score", str(src), "-o",
                           str(tmp_path / "o.csv"), "--model", str(tiny_artifact), "--tier2",
                           str(tmp_path / "nope.npz")], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)  # fmt: skip
+                         timeout=120)
     assert run.returncode != 0
     assert "second-tier artifact not found" in run.stderr and "Traceback" not in run.stderr

@@ -22,7 +22,7 @@ OBS = CLASSIFIER_CATEGORIES.index("obscene")
 
 def _table(words: dict[str, list[float]], weight: list[float]) -> WordPriors:
     return from_words(FZ, list(words), np.array(list(words.values()), dtype=np.float32),
-                      np.array(weight))  # fmt: skip
+                      np.array(weight))
 
 
 def _occ(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:

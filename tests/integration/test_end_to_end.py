@@ -112,7 +112,7 @@ def test_comments_reach_stored_verdicts_with_the_sender_ip(stack: Flask, worker_
     reason="second-tier extra not installed (pip install -r requirements-tier2.txt)",
 )
 def test_worker_runs_the_second_tier_when_configured(database_url: str, queue_redis_url: str,
-                                                     tmp_path: Path) -> None:  # fmt: skip
+                                                     tmp_path: Path) -> None:
     """MODERATION_TIER2=latest: a real worker loads the encoder and the cascade's verdicts
     carry both model versions."""
     app = create_app({"database_url": database_url, "redis_url": queue_redis_url,

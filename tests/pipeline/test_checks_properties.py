@@ -26,7 +26,7 @@ _SPECIALS = "\x00\t\n\r\x1b\u200b\u200c\u200d\u200e\u200f\u202e\u2066\ufeff\u030
 _TOKENS = [
     "9876543210", "+91", "4111 1111 1111 1111", "a@b.co", "ABCPE1234F", "560001", "Road",
     "bit.ly/x", "!!!!!!!!", "MLA", "took bribes", "Mr.", "allegedly", "राम", "ಕನ್ನಡ", "?",
-]  # fmt: skip
+]
 
 hostile_text = st.one_of(
     st.text(),

@@ -15,10 +15,10 @@ from typing import Any
 CLEAN = ["the council approved the new bus route", "thanks for the clear report on the floods",
          "the match ended in a draw after extra time", "prices at the market rose again",
          "the minister will visit the district next week", "good interview with the head teacher",
-         "the museum opens a new wing in spring", "rain is expected over the weekend"]  # fmt: skip
+         "the museum opens a new wing in spring", "rain is expected over the weekend"]
 TOXIC = {"abusive": "you are a pathetic idiot", "obscene": "what a fucking mess",
          "threat": "i will kill you for this",
-         "discriminatory": "those vermin immigrants ruin it"}  # fmt: skip
+         "discriminatory": "those vermin immigrants ruin it"}
 
 
 def _row(rng: random.Random, p_toxic: float = 0.4) -> tuple[str, set[str], int]:
@@ -45,16 +45,16 @@ def write_corpora(root: Path, n: int = 80, seed: int = 0) -> Path:
         text, cats, _ = _row(rng)
         rows.append([f"j{i}", text, int(bool(cats) and "discriminatory" not in cats), 0,
                      int("obscene" in cats), int("threat" in cats), int("abusive" in cats),
-                     int("discriminatory" in cats), "random" if i % 2 else "toxic"])  # fmt: skip
+                     int("discriminatory" in cats), "random" if i % 2 else "toxic"])
     _write(root / "jigsaw_toxic_partial/train_subset.csv",
            ["id", "comment_text", "toxic", "severe_toxic", "obscene", "threat", "insult",
-            "identity_hate", "sampling_pool"], rows)  # fmt: skip
+            "identity_hate", "sampling_pool"], rows)
 
     civil, ann, spans = [], [], []
     for i in range(n):
         text, cats, start = _row(rng, 0.6)
         civil.append([str(1000 + i), text, int(bool(cats)), int("abusive" in cats), int("threat" in cats),
-                      int("discriminatory" in cats), int("obscene" in cats), 0])  # fmt: skip
+                      int("discriminatory" in cats), int("obscene" in cats), 0])
         for a in range(3):
             ann.append([f"c{i}a{a}", str(1000 + i)])
             if start >= 0:
@@ -62,7 +62,7 @@ def write_corpora(root: Path, n: int = 80, seed: int = 0) -> Path:
     _write(root / "civil_comments_toxic_spans/comment_level_labels.csv",
            ["comment_id", "comment_text", "toxic_majority", "insult_majority", "threat_majority",
             "identity_attack_majority", "profane_obscene_majority", "other_toxicity_majority"],
-           civil)  # fmt: skip
+           civil)
     _write(root / "civil_comments_toxic_spans/annotations.csv", ["annotation", "comment_id"], ann)
     _write(root / "civil_comments_toxic_spans/spans.csv", ["annotation", "start", "end"], spans)
 
@@ -86,9 +86,9 @@ def write_corpora(root: Path, n: int = 80, seed: int = 0) -> Path:
         return out
 
     _write(root / "stormfront_hate/stormfront_sentences.csv", ["text", "post_id", "label"],
-           [[t, f"p{i}", "hate" if y else "noHate"] for i, (t, y) in enumerate(hate_rows(n))])  # fmt: skip
+           [[t, f"p{i}", "hate" if y else "noHate"] for i, (t, y) in enumerate(hate_rows(n))])
     _write(root / "sbic_dev/SBIC.v2.agg.dev.csv", ["post", "offensiveYN", "whoTarget"],
-           [[t, float(y), float(y and rng.random() < 0.6)] for t, y in hate_rows(n)])  # fmt: skip
+           [[t, float(y), float(y and rng.random() < 0.6)] for t, y in hate_rows(n)])
     for split, k in (("train", n), ("val", n // 4)):
         _write(root / f"tweeteval/offensive_{split}.csv", ["text", "label"], hate_rows(k))
         _write(root / f"tweeteval/hate_{split}.csv", ["text", "label"], hate_rows(k))

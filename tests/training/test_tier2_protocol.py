@@ -24,7 +24,7 @@ def _corpus(n: int, sources: list[str], rng: np.random.Generator) -> Corpus:
     return Corpus(texts=[f"t{i}" for i in range(n)], sources=src,
                   groups=np.array([f"g{i}" for i in range(n)]),
                   labels=(rng.random((n, N)) < 0.2).astype(float),
-                  jigsaw_random=src == "jigsaw", ids=np.array([str(i) for i in range(n)]))  # fmt: skip
+                  jigsaw_random=src == "jigsaw", ids=np.array([str(i) for i in range(n)]))
 
 
 def test_escalate_levels_send_the_budgeted_share_of_the_stream() -> None:

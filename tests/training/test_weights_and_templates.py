@@ -90,7 +90,7 @@ def test_vocabulary_keeps_frequent_words_and_the_encoders_but_no_identity_word()
     from moderation.training.priors import vocabulary
 
     words = Counter({"imbecile": PRIOR_MIN_COUNT, "rare": PRIOR_MIN_COUNT - 1, "muslims": 50,
-                     "gay": 40, "clown": 9})  # fmt: skip
+                     "gay": 40, "clown": 9})
     encoder = SimpleNamespace(vocabulary=lambda: ["[CLS]", "##ing", "jewish", "buffoon", "x", "café"])
     vocab = vocabulary(SimpleNamespace(words=words), encoder)  # type: ignore[arg-type]
     assert vocab == ["buffoon", "clown", "imbecile"]

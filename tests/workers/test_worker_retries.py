@@ -32,10 +32,10 @@ def test_a_real_worker_retries_a_database_outage_with_backoff_then_moderates(
     queue_url = redis_url.rsplit("/", 1)[0] + "/3"  # a Redis database of its own
     redis.Redis.from_url(queue_url).flushdb()
     app = create_app({"database_url": database_url, "redis_url": queue_url, "env": "test",
-                      "secret_key": "test-secret-key-0123456789"})  # fmt: skip
+                      "secret_key": "test-secret-key-0123456789"})
     token = make_key(app, "site", make_site(app))
     response = app.test_client().post("/v1/comments", headers=auth(token), json=comment_body(
-        comment="The council should publish the audit before the vote."))  # fmt: skip
+        comment="The council should publish the audit before the vote."))
     assert response.status_code == 202
     comment_id = response.get_json()["id"]  # queued; no worker runs yet
     app.extensions["db"].dispose()
@@ -43,7 +43,7 @@ def test_a_real_worker_retries_a_database_outage_with_backoff_then_moderates(
     # The database refuses every connection: the worker's first attempts fail transiently.
     admin_execute(postgres_server, f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
     admin_execute(postgres_server, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   f"WHERE datname = '{name}'")  # fmt: skip
+                                   f"WHERE datname = '{name}'")
     log_path = tmp_path / "worker.log"
     worker = start_worker(database_url, queue_url, log_path)
     try:
@@ -68,7 +68,7 @@ def test_a_real_worker_retries_a_database_outage_with_backoff_then_moderates(
     assert all(0 <= wait <= 2 ** k for k, (wait, _) in enumerate(retries))
     with app.extensions["db"].session() as session:
         verdicts = session.scalar(select(func.count()).select_from(Verdict)
-                                  .where(Verdict.comment_id == comment_id))  # fmt: skip
+                                  .where(Verdict.comment_id == comment_id))
         assert verdicts == 1
         assert session.get(Comment, comment_id).status == "approved"  # type: ignore[union-attr]
     app.extensions["db"].dispose()

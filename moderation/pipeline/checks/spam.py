@@ -48,7 +48,7 @@ LINK_SHORTENERS: frozenset[str] = frozenset(
         "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "t.ly", "s.id", "bl.ink", "lnkd.in",
         "v.gd", "shorte.st", "adf.ly", "bitly.com", "tiny.one", "surl.li", "clck.ru",
     }
-)  # fmt: skip
+)
 
 #: Cheap, well-known promotional phrases (English and Hinglish), each one regex.
 PROMOTIONAL_PATTERNS: tuple[str, ...] = (
