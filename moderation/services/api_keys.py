@@ -42,6 +42,10 @@ def create_key(
     if role == "admin" and site is not None:
         raise KeyRequestError("admin keys are not scoped to a site")
     key, token = key_store.create_key(session, role=role, site=site, name=name)
+    # A key made by a person (or by a key a person owns) acts for that person; one made
+    # by the system (the CLI) counts as its own person.
+    key.created_by = actor.id
+    key.person_id = actor.person_id if actor.kind != "system" else None
     audit.record(session, actor=actor, action="key.create", target_type="api_key", target_id=key.id,
                  site_id=key.site_id, after=key_record(key), request_id=request_id)
     session.commit()
