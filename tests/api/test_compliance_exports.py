@@ -236,7 +236,8 @@ def test_due_listing_shows_overdue_and_due_soon_cases(app: Flask, client: FlaskC
     assert later["due_state"] == "on_track"
     assert client.post(f"/v1/compliance/requests/{overdue['id']}/close",
                        headers=auth(officer)).status_code == 422  # unanswered: needs a reason
-    assert client.post(f"/v1/compliance/requests/{overdue['id']}/close", json={"reason": "refused: order invalid"},
+    assert client.post(f"/v1/compliance/requests/{overdue['id']}/close",
+                       json={"reason": "refused: order invalid"},
                        headers=auth(officer)).status_code == 200
     listed = client.get("/v1/compliance/requests/due", headers=auth(officer)).get_json()["requests"]
     assert [c["id"] for c in listed] == [soon["id"]]
