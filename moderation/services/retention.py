@@ -221,6 +221,7 @@ def erase_sender(session: Session, *, email: str, pseudonym_key: str, actor: Act
         _erase(session, ids[start:start + BATCH_SIZE], now)
     audit.record(session, actor=actor, action="sender.erase", target_type="sender",
                  target_id=sender, site_id=site_id,
-                 after={"erased": len(ids), "exports_deleted": sweep.deleted})
+                 after={"erased": len(ids),
+                        **({"exports_deleted": sweep.deleted} if sweep.deleted else {})})
     session.commit()
     return ErasureResult(sender, len(ids), len(ids))
