@@ -156,6 +156,20 @@ class Settings(BaseSettings):
     #: A Celery worker started with ``-I moderation.worker_metrics`` serves its metrics here (0: off).
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
     worker_metrics_host: str = "127.0.0.1"
+    #: Export files are deleted this many days after their case closes (unless held).
+    export_retention_days: int = Field(default=30, ge=0)
+    #: Key that encrypts export files at rest (any string; hashed to an AES-256 key),
+    #: or a file holding it. Unset: a development key (refused in production).
+    export_key: str = Field(default="", repr=False)
+    export_key_file: Path | None = None
+
+    def export_key_bytes(self) -> bytes:
+        """The AES-256 key export files are encrypted with (SHA-256 of the configured secret)."""
+        import hashlib
+
+        secret = self.export_key.encode() if self.export_key else (
+            self.export_key_file.read_bytes().strip() if self.export_key_file else b"")
+        return hashlib.sha256(secret or b"moderation-development-export-key").digest()
 
     #: --- the audit chain (README, "Lawful requests and retention") ---
     #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.
@@ -176,7 +190,8 @@ class Settings(BaseSettings):
             return self.audit_key_file.read_bytes().strip() or None
         return None
 
-    @field_validator("model_path", "audit_key_file", "audit_signing_key_file", mode="before")
+    @field_validator("model_path", "audit_key_file", "audit_signing_key_file", "export_key_file",
+                     mode="before")
     @classmethod
     def _empty_path_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -231,6 +246,9 @@ class Settings(BaseSettings):
             found.append(("MODERATION_AUDIT_KEY (or MODERATION_AUDIT_KEY_FILE)",
                           "must be set in production: it keys the audit chain and must live "
                           "outside the database"))
+        if not (self.export_key or self.export_key_file):
+            found.append(("MODERATION_EXPORT_KEY (or MODERATION_EXPORT_KEY_FILE)",
+                          "must be set in production: it encrypts disclosure exports at rest"))
         return found
 
 

@@ -24,6 +24,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql+psycopg://moderation:s3cret-pw@db:5432/moderation",
     "REDIS_URL": "redis://redis:6379/0",
     "MODERATION_AUDIT_KEY": "a-private-audit-chain-key-89ab",
+    "MODERATION_EXPORT_KEY": "a-private-export-encryption-key-cdef",
 }
 
 

@@ -9,10 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, request, stream_with_context
 
 from moderation.api.auth import current_key, require_role
-from moderation.api.compliance_schemas import CaseIn, ErasureIn, ExportIn, HoldIn, ScopeIn, parse_body
+from moderation.api.compliance_schemas import (
+    CaseIn,
+    CloseIn,
+    ErasureIn,
+    ExportIn,
+    HoldIn,
+    ScopeIn,
+    parse_body,
+)
 from moderation.api.context import db_session, request_id, settings
 from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
 from moderation.errors import ApiError
@@ -67,6 +75,8 @@ def _case_body(case: DisclosureRequest) -> dict[str, Any]:
         "created_at": iso(case.created_at),
         "closed_at": iso(case.closed_at),
         **_scope_report(case.scope, case.site_id, "case"),
+        "close_reason": case.close_reason,
+        "answered_at": iso(case.answered_at),
         "links": {"self": f"/v1/compliance/requests/{case.id}",
                   "exports": f"/v1/compliance/requests/{case.id}/exports"},
     }
@@ -146,7 +156,9 @@ def get_request(case_id: int) -> dict[str, Any]:
 @bp.post("/requests/<int:case_id>/close")
 @require_role("compliance")
 def close_request(case_id: int) -> dict[str, Any]:
-    case = disclosure.close_request(db_session(), case_id, _actor(), request_id_header=request_id())
+    body = parse_body(CloseIn, request.get_data(cache=False), allow_empty=True)
+    case = disclosure.close_request(db_session(), case_id, _actor(), reason=body.reason,
+                                    request_id_header=request_id())
     return _case_body(case)
 
 
@@ -157,7 +169,8 @@ def close_request(case_id: int) -> dict[str, Any]:
 def create_export(case_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     body = parse_body(ExportIn, request.get_data(cache=False), allow_empty=True)
     options = exports.ExportOptions(export_dir=settings().export_dir,
-                                    two_person_rule=settings().two_person_rule)
+                                    two_person_rule=settings().two_person_rule,
+                                    key=settings().export_key_bytes())
     export = exports.create_export(db_session(), case_id, body.format, _actor(), options,
                                    request_id=request_id())
     payload = _export_body(export.id)
@@ -180,12 +193,16 @@ def approve_export(export_id: int) -> dict[str, Any]:
 @bp.get("/exports/<int:export_id>/file")
 @require_role("compliance")
 def download_export(export_id: int) -> Response:
+    key = settings().export_key_bytes()
     export, path = exports.open_download(db_session(), export_id, _actor(), settings().export_dir,
-                                         request_id=request_id())
+                                         key=key, request_id=request_id())
     mimetype = "text/csv" if export.format == "csv" else "application/json"
-    response = send_file(path.resolve(), mimetype=mimetype, as_attachment=True,
-                         download_name=f"disclosure-{export.request_id}-export-{export.id}.{export.format}",
-                         etag=export.sha256, max_age=0)
+    name = f"disclosure-{export.request_id}-export-{export.id}.{export.format}"
+    # The file is decrypted as it streams; the digest was checked just before.
+    response = Response(stream_with_context(exports.plaintext(export, path, key)), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Length"] = str(export.size_bytes)
+    response.set_etag(export.sha256)
     response.headers["X-Content-SHA256"] = export.sha256
     response.headers["X-Record-Count"] = str(export.record_count)
     response.headers["Cache-Control"] = "no-store"
@@ -194,10 +211,26 @@ def download_export(export_id: int) -> Response:
 
 # -- full sender details of one comment -------------------------------------------------
 
+@bp.get("/requests/<int:case_id>/comments/<int:comment_id>/sender")
+@require_role("compliance")
+def view_case_sender(case_id: int, comment_id: int) -> dict[str, Any]:
+    """Within an open case whose scope covers the comment, once its export was approved."""
+    return sender_records.view_sender(db_session(), comment_id, _actor(), case_id=case_id,
+                                      request_id=request_id())
+
+
 @bp.get("/comments/<int:comment_id>/sender")
 @require_role("compliance")
 def view_sender(comment_id: int) -> dict[str, Any]:
-    return sender_records.view_sender(db_session(), comment_id, _actor(), request_id=request_id())
+    raw = request.args.get("case_id")
+    case_id: int | None = None
+    if raw is not None:
+        if not raw.isdigit():
+            raise ApiError(422, "validation_error", "The request is invalid.", [
+                {"field": "query.case_id", "code": "invalid", "message": "Give a case id."}])
+        case_id = int(raw)
+    return sender_records.view_sender(db_session(), comment_id, _actor(), case_id=case_id,
+                                      request_id=request_id())
 
 
 # -- legal holds ------------------------------------------------------------------------
@@ -251,7 +284,7 @@ def erase_sender() -> dict[str, Any]:
 
 # -- OpenAPI ----------------------------------------------------------------------------
 
-OPENAPI_MODELS = (CaseIn, ErasureIn, ExportIn, HoldIn)
+OPENAPI_MODELS = (CaseIn, CloseIn, ErasureIn, ExportIn, HoldIn)
 _OBJECT: dict[str, Any] = {"type": "object"}
 _ERRORS = (*AUTHENTICATED_ERRORS, 404)
 
@@ -291,7 +324,9 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/v1/compliance/requests/due": {"get": _op("Open cases that are overdue or due soon", "Cases")},
     "/v1/compliance/requests/{case_id}": {"get": _op("A disclosure case", "The case", path_id="case_id")},
     "/v1/compliance/requests/{case_id}/close": {
-        "post": _op("Close a case (ends its implied hold)", "The case", 409, path_id="case_id")},
+        "post": _op("Close a case (ends its implied hold); a reason is required unless an export was "
+                    "downloaded", "The case", 409, 422, body=CloseIn, path_id="case_id",
+                    required=False)},
     "/v1/compliance/requests/{case_id}/exports": {
         "post": _op("Export the case's sender records (CSV or JSON); returns sha256 and record_count",
                     "The export's metadata", 409, 413, 422, body=ExportIn, path_id="case_id",
@@ -303,7 +338,12 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                     path_id="export_id")},
     "/v1/compliance/exports/{export_id}/file": {"get": _download},
     "/v1/compliance/comments/{comment_id}/sender": {
-        "get": _op("One comment's full sender record (audited)", "The record", path_id="comment_id")},
+        "get": {**_op("One comment's full sender record within a case (?case_id=; audited)", "The record",
+                      403, 422, path_id="comment_id")}},
+    "/v1/compliance/requests/{case_id}/comments/{comment_id}/sender": {
+        "get": {**_op("One comment's full sender record within an open case whose scope covers it, "
+                      "after its export was approved (audited with the case)", "The record", 403),
+                "parameters": [*_id("case_id"), *_id("comment_id")]}},
     "/v1/compliance/holds": {
         "post": _op("Place a legal hold on a scope", "The hold", 413, 422, body=HoldIn, status="201"),
         "get": {**_op("Active legal holds (all=true for every hold)", "Holds"),

@@ -99,6 +99,11 @@ class ExportIn(_Body):
     format: Literal["csv", "json"] = "csv"
 
 
+class CloseIn(_Body):
+    #: Why the case closes; required unless an export of it was downloaded.
+    reason: Annotated[Text, StringConstraints(max_length=500)] | None = None
+
+
 class HoldIn(_Body):
     scope: ScopeIn
     reference: Reference

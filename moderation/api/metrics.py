@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from moderation.api.openapi import error_responses
 from moderation.domain.errors import Unauthorized
 from moderation.metrics import HTTP_LATENCY, HTTP_REQUESTS, bearer_matches, metrics_registry
+from moderation.services import disclosure
 from moderation.store import Comment
 
 bp = Blueprint("metrics", __name__)
@@ -41,12 +42,17 @@ class PendingCollector(Collector):
                 oldest = session.scalar(
                     select(Comment.created_at).where(Comment.status == "pending")
                     .order_by(Comment.id).limit(1))
+                overdue_cases = disclosure.count_overdue(session)
         except Exception:  # the database is down: report nothing rather than fail the scrape
             return
         count.add_metric([], float(pending or 0))
         age.add_metric([], (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0)
         yield count
         yield age
+        overdue = GaugeMetricFamily("moderation_disclosure_cases_overdue",
+                                    "Disclosure cases past their due time and not yet answered")
+        overdue.add_metric([], float(overdue_cases))
+        yield overdue
 
 
 @bp.get("/metrics")

@@ -9,7 +9,6 @@ with the operating-system user as the actor.
 from __future__ import annotations
 
 import getpass
-import shutil
 import sys
 from pathlib import Path
 
@@ -72,7 +71,8 @@ def export_command(case_id: int, fmt: str, output: Path, token: str) -> None:
     settings, db = _setup()
     actor = _compliance_actor(db, token)
     options = exports.ExportOptions(export_dir=settings.export_dir,
-                                    two_person_rule=settings.two_person_rule)
+                                    two_person_rule=settings.two_person_rule,
+                                    key=settings.export_key_bytes())
     with db.session() as session:
         try:
             case = disclosure.visible_request(session, case_id, actor)
@@ -96,11 +96,14 @@ def export_command(case_id: int, fmt: str, output: Path, token: str) -> None:
 
 def _download(session: Session, export_id: int, actor: Actor, settings: Settings, output: Path) -> None:
     try:
-        export, path = exports.open_download(session, export_id, actor, settings.export_dir)
+        key = settings.export_key_bytes()
+        export, path = exports.open_download(session, export_id, actor, settings.export_dir, key=key)
     except ComplianceError as exc:
         raise _fail(exc) from None
     output.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, output)
+    with output.open("wb") as handle:  # decrypted on the way out
+        for chunk in exports.plaintext(export, path, key):
+            handle.write(chunk)
     if exports.file_digest(output) != export.sha256:
         raise click.ClickException(f"{output} does not match the recorded SHA-256")
     click.echo(f"wrote {output} ({export.record_count} records, sha256 {export.sha256}, verified)")
@@ -176,14 +179,21 @@ def retention_group() -> None:
 @retention_group.command("run")
 @click.option("--days", type=click.IntRange(min=1), default=None,
               help="Override MODERATION_RETENTION_DAYS for this run.")
-def retention_run(days: int | None) -> None:
-    """Anonymise sender details older than the retention period, skipping held records."""
+@click.option("--dry-run", is_flag=True, help="Count what would be erased; change nothing.")
+def retention_run(days: int | None, dry_run: bool) -> None:
+    """Anonymise sender details older than the retention period, skipping held records,
+    and delete export files past their lifetime or holding erased senders."""
     settings, db = _setup()
     with db.session() as session:
         report = retention.run_retention(session, retention_days=days or settings.retention_days,
-                                         actor=_operator())
-    click.echo(f"retention: erased {report.erased}, kept {report.skipped_held} under hold "
-               f"(cutoff {iso(report.cutoff)}, {report.holds} active holds)")
+                                         actor=_operator(), export_dir=settings.export_dir,
+                                         export_lifetime_days=settings.export_retention_days,
+                                         dry_run=dry_run)
+    verb = "would erase" if dry_run else "erased"
+    click.echo(f"retention: {verb} {report.erased}, kept {report.skipped_held} under hold "
+               f"(cutoff {iso(report.cutoff)}, {report.holds} active holds)"
+               + ("" if dry_run else f"; deleted {report.exports_deleted} export file(s), "
+                                     f"kept {report.exports_kept_held} under hold"))
 
 
 @click.group("senders")
@@ -218,7 +228,9 @@ def senders_erase(email: str, site_name: str | None) -> None:
             if site_id is None:
                 raise click.ClickException(f"no site named {site_name!r}")
         result = retention.erase_sender(session, email=email, pseudonym_key=settings.pseudonym_key,
-                                        actor=_operator(), site_id=site_id)
+                                        actor=_operator(), site_id=site_id,
+                                        export_dir=settings.export_dir,
+                                        export_lifetime_days=settings.export_retention_days)
     where = f" on site {site_name!r}" if site_name else ""
     if result.outcome == "not_found":
         click.echo(f"NOT FOUND: no stored record of that email address{where} (sender {result.sender}); "

@@ -6,6 +6,8 @@ maps them to the JSON error shape and the CLI to messages and exit codes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.orm import object_session
 
 from moderation.domain.actors import Actor
@@ -33,6 +35,19 @@ def actor_for_key(key: ApiKey) -> Actor:
         owner_name = owner.display_name if owner is not None else None
     return Actor.for_key(key_id=key.id, name=key.name, role=key.role, site_id=key.site_id,
                          owner_user_id=key.owner_user_id, owner_name=owner_name)
+    """The actor a bearer key authenticates as, acting for the person who owns it.
+
+    A key's person is its owner account (``owner_user_id``, where personal accounts
+    exist), else the person of the actor that created it (``person_id``: an admin key
+    that creates compliance keys owns them), else the key itself (``key:<id>``).
+    """
+    owner = getattr(key, "owner_user_id", None)
+    actor = Actor.for_key(key_id=key.id, name=key.name, role=key.role, site_id=key.site_id,
+                          owner_user_id=owner)
+    person = getattr(key, "person_id", None)
+    if owner is None and person:
+        actor = replace(actor, person_id=person)
+    return actor
 
 
 SYSTEM_RETENTION = Actor.system("retention")

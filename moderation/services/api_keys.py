@@ -47,6 +47,10 @@ def create_key(
     # A key made by a person (signed in, or through a key of theirs) belongs to that person.
     key.owner_user_id = actor.user_id
     session.flush()
+    # A key made by a person (or by a key a person owns) acts for that person; one made
+    # by the system (the CLI) counts as its own person.
+    key.created_by = actor.id
+    key.person_id = actor.person_id if actor.kind != "system" else None
     audit.record(session, actor=actor, action="key.create", target_type="api_key", target_id=key.id,
                  site_id=key.site_id, after={**key_record(key), "owner_user_id": key.owner_user_id},
                  request_id=request_id)

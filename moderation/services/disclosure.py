@@ -1,7 +1,9 @@
 """Disclosure cases: a lawful order for sender details, its deadline and its lifecycle.
 
 open → exported (the first export was produced) → closed. A case that isn't
-closed holds its scope (see :mod:`moderation.services.holds`).
+closed holds its scope (see :mod:`moderation.services.holds`). A case is
+*answered* (``answered_at``) once one of its exports was downloaded, or when it is
+closed with a stated reason; until then it stays on the due list.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.services.access import Actor, Conflict, NotFound, in_id_range
+from moderation.services.access import Actor, Conflict, Invalid, NotFound, in_id_range
 from moderation.services.scopes import Scope
 from moderation.store import DisclosureRequest
 
@@ -43,7 +45,7 @@ def create_request(
         site_id=scope.site_id, authority=case.authority, legal_reference=case.legal_reference,
         legal_basis=case.legal_basis, received_at=case.received_at, due_at=due_at,
         scope=scope.to_json(), notes=case.notes, status="open",
-        created_by_key_id=actor.key_id, created_by=actor.label,
+        created_by_key_id=actor.key_id, created_by=actor.id,
     )
     session.add(request)
     session.flush()
@@ -76,10 +78,14 @@ def list_requests(session: Session, actor: Actor, *, status: str | None = None,
 
 def due_requests(session: Session, actor: Actor, *, within_hours: int,
                  now: datetime | None = None) -> list[DisclosureRequest]:
-    """Cases not yet answered (status open) that are overdue or due within ``within_hours``."""
+    """Cases not yet answered that are overdue or due within ``within_hours``.
+
+    A case is answered once an export of it was downloaded (an export awaiting
+    approval doesn't count) or once it is closed with a reason.
+    """
     now = now or datetime.now(UTC)
     query = (select(DisclosureRequest)
-             .where(DisclosureRequest.status == "open",
+             .where(DisclosureRequest.status != "closed", DisclosureRequest.answered_at.is_(None),
                     DisclosureRequest.due_at <= now + timedelta(hours=within_hours))
              .order_by(DisclosureRequest.due_at, DisclosureRequest.id))
     if actor.is_scoped:
@@ -87,10 +93,20 @@ def due_requests(session: Session, actor: Actor, *, within_hours: int,
     return list(session.scalars(query))
 
 
-def due_state(request: DisclosureRequest, *, within_hours: int, now: datetime | None = None) -> str:
-    """``answered`` once exported or closed, else ``overdue``, ``due_soon`` or ``on_track``."""
+def count_overdue(session: Session, now: datetime | None = None) -> int:
+    """Unanswered open cases past their due time (the ``/metrics`` gauge)."""
     now = now or datetime.now(UTC)
-    if request.status != "open":
+    return int(session.scalar(
+        select(func.count()).select_from(DisclosureRequest)
+        .where(DisclosureRequest.status != "closed", DisclosureRequest.answered_at.is_(None),
+               DisclosureRequest.due_at <= now)) or 0)
+
+
+def due_state(request: DisclosureRequest, *, within_hours: int, now: datetime | None = None) -> str:
+    """``answered`` once an export was downloaded or the case closed with a reason,
+    else ``overdue``, ``due_soon`` or ``on_track``."""
+    now = now or datetime.now(UTC)
+    if request.answered_at is not None or request.status == "closed":
         return "answered"
     if request.due_at <= now:
         return "overdue"
@@ -99,17 +115,30 @@ def due_state(request: DisclosureRequest, *, within_hours: int, now: datetime | 
     return "on_track"
 
 
-def close_request(session: Session, request_id: int, actor: Actor, *,
+def close_request(session: Session, request_id: int, actor: Actor, *, reason: str | None = None,
                   request_id_header: str | None = None) -> DisclosureRequest:
-    """Close a case; this also ends the hold it implied."""
+    """Close a case; this also ends the hold it implied.
+
+    A case that was never answered (no export downloaded) needs a stated reason,
+    e.g. "refused: order invalid"; closing it then answers it.
+    """
     request = visible_request(session, request_id, actor)
     if request.status == "closed":
         raise Conflict("The disclosure request is already closed.")
+    reason = (reason or "").strip() or None
+    if request.answered_at is None and reason is None:
+        raise Invalid.field("reason", "required", 'State why, e.g. "refused: order invalid".',
+                            "A case that wasn't answered (no export downloaded) needs a reason to close.")
     before = request.status
+    now = datetime.now(UTC)
     request.status = "closed"
-    request.closed_at = datetime.now(UTC)
+    request.closed_at = now
+    request.close_reason = reason
+    if request.answered_at is None:
+        request.answered_at = now
     audit.record(session, actor=actor, action="compliance.request.close",
                  target_type="disclosure_request", target_id=request.id, site_id=request.site_id,
-                 before={"status": before}, after={"status": "closed"}, request_id=request_id_header)
+                 before={"status": before}, after={"status": "closed", "reason": reason},
+                 request_id=request_id_header)
     session.commit()
     return request

@@ -3,8 +3,10 @@
 Files are streamed batch by batch to the export directory while their SHA-256 is
 computed, so memory stays bounded whatever the case size. CSV cells that a
 spreadsheet would read as a formula are neutralised with a leading apostrophe.
-With the two-person rule on, a second compliance key must approve an export
-before anyone can download it; its creator can't approve it.
+With the two-person rule on, a second *person* must approve an export before
+anyone can download it; its creator (with any of their keys) can't. Files are
+encrypted at rest (AES-256-GCM, key outside the database); the SHA-256 shown is
+the plaintext's, i.e. of the file the officer downloads.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -60,18 +65,68 @@ def neutralise(value: Any) -> str:
     return value
 
 
-class _HashingFile:
-    """Writes bytes to a file while updating a SHA-256 and a byte count."""
+#: Encrypted export files: MAGIC, an 8-byte random nonce prefix, then records of a
+#: 4-byte big-endian length and an AES-256-GCM ciphertext of up to CHUNK plaintext
+#: bytes; record i's nonce is prefix + i (4 bytes) and its associated data says
+#: whether it is the last record, so a truncated file fails to decrypt.
+MAGIC = b"MODEXP1\n"
 
-    def __init__(self, handle: BinaryIO) -> None:
+
+def _nonce(prefix: bytes, index: int) -> bytes:
+    return prefix + index.to_bytes(4, "big")
+
+
+class _HashingFile:
+    """Encrypts bytes to a file in chunks while hashing (and counting) the plaintext."""
+
+    def __init__(self, handle: BinaryIO, key: bytes) -> None:
         self.handle = handle
         self.digest = hashlib.sha256()
         self.size = 0
+        self.aead = AESGCM(key)
+        self.prefix = os.urandom(8)
+        self.index = 0
+        self.pending = bytearray()
+        handle.write(MAGIC + self.prefix)
+
+    def _emit(self, data: bytes, last: bool) -> None:
+        sealed = self.aead.encrypt(_nonce(self.prefix, self.index), data, b"last" if last else b"more")
+        self.handle.write(len(sealed).to_bytes(4, "big") + sealed)
+        self.index += 1
 
     def write(self, data: bytes) -> None:
-        self.handle.write(data)
         self.digest.update(data)
         self.size += len(data)
+        self.pending += data
+        while len(self.pending) > CHUNK:
+            self._emit(bytes(self.pending[:CHUNK]), last=False)
+            del self.pending[:CHUNK]
+
+    def close(self) -> None:
+        self._emit(bytes(self.pending), last=True)
+        self.pending.clear()
+
+
+def decrypt_chunks(path: Path, key: bytes) -> Iterator[bytes]:
+    """The plaintext of an encrypted export, chunk by chunk; InvalidTag if tampered."""
+    with path.open("rb") as handle:
+        head = handle.read(len(MAGIC) + 8)
+        if not head.startswith(MAGIC):
+            raise InvalidTag("not an encrypted export")
+        prefix, aead, index = head[len(MAGIC):], AESGCM(key), 0
+        while True:
+            size = handle.read(4)
+            if len(size) != 4:
+                raise InvalidTag("truncated export")
+            sealed = handle.read(int.from_bytes(size, "big"))
+            try:
+                yield aead.decrypt(_nonce(prefix, index), sealed, b"more")
+            except InvalidTag:
+                yield aead.decrypt(_nonce(prefix, index), sealed, b"last")
+                if handle.read(1):
+                    raise InvalidTag("data after the last record") from None
+                return
+            index += 1
 
 
 def _write_csv(out: _HashingFile, batches: Iterable[list[dict[str, Any]]], progress: Progress) -> int:
@@ -110,6 +165,8 @@ def _write_json(out: _HashingFile, header: dict[str, Any],
 class ExportOptions:
     export_dir: Path | str
     two_person_rule: bool
+    #: AES-256 key the file is encrypted with at rest (Settings.export_key_bytes()).
+    key: bytes = b"\0" * 32
 
 
 def create_export(
@@ -139,7 +196,7 @@ def create_export(
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            out = _HashingFile(handle)
+            out = _HashingFile(handle, options.key)
             batches = iter_batches(session, scope)
             if fmt == "csv":
                 count = _write_csv(out, batches, report)
@@ -150,6 +207,7 @@ def create_export(
                           "out_of_scope_comment_ids": missing,
                           "format_version": 1}
                 count = _write_json(out, header, batches, report)
+            out.close()
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, final)
@@ -158,7 +216,8 @@ def create_export(
             status="awaiting_approval" if options.two_person_rule else "ready",
             file_name=file_name, sha256=out.digest.hexdigest(), record_count=count,
             size_bytes=out.size, approval_required=options.two_person_rule,
-            created_by_key_id=actor.key_id, created_by=actor.label,
+            created_by_key_id=actor.key_id, created_by=actor.id,
+            created_by_person=actor.person_id, created_by_name=actor.display_name, encrypted=True,
         )
         session.add(export)
         if case.status == "open":
@@ -191,34 +250,43 @@ def approvals(session: Session, export_id: int) -> list[ExportApproval]:
                                 .order_by(ExportApproval.id)))
 
 
-def _creator(session: Session, export: Export) -> str | None:
-    """The person behind the key that made ``export`` (its owner, else the key itself)."""
+def creator_person(session: Session, export: Export) -> str | None:
+    """The person who made the export; for older rows the owner of the creating key, else
+    the key itself."""
+    if export.created_by_person:
+        return export.created_by_person
     if export.created_by_key_id is None:
         return None
     key = session.get(ApiKey, export.created_by_key_id)
     if key is not None and key.owner_user_id is not None:
         return f"user:{key.owner_user_id}"
+    if key is not None and key.person_id:
+        return key.person_id
     return f"key:{export.created_by_key_id}"
 
 
 def approve_export(session: Session, export_id: int, actor: Actor, *,
                    request_id: str | None = None) -> Export:
-    """Record a second person's approval; the creator's own approval (with the same key, or
-    another key of the same person) is refused and audited."""
+    """Record a second person's approval; the creator's own (by any of their keys) is refused."""
     export = visible_export(session, export_id, actor)
-    if actor.key_id is None:
-        raise Refused("Only a compliance key can approve an export.")
-    if actor.key_id == export.created_by_key_id or actor.same_person(_creator(session, export)):
+    if actor.key_id is None and actor.user_id is None:
+        raise Refused("Only a compliance officer can approve an export.")
+    if export.status == "deleted":
+        raise Conflict("This export was deleted.")
+    if actor.same_person(creator_person(session, export)):
         audit.record(session, actor=actor, action="compliance.export.approve_refused",
                      target_type="export", target_id=export.id, site_id=export.site_id,
-                     after={"reason": "self_approval"}, request_id=request_id)
+                     after={"reason": "self_approval", "person": actor.person_id},
+                     request_id=request_id)
         session.commit()
-        raise Refused("An export must be approved by a different compliance key than its creator's, "
-                      "held by a different person.")
-    if any(a.key_id == actor.key_id for a in approvals(session, export.id)):
+        raise Refused("An export must be approved by a different person than the one who created it "
+                      "(another key of the same person doesn't count).")
+    if any(a.person_id == actor.person_id or (a.person_id is None and a.key_id == actor.key_id)
+           for a in approvals(session, export.id)):
         return export
     before = export.status
-    session.add(ExportApproval(export_id=export.id, key_id=actor.key_id, approved_by=actor.label))
+    session.add(ExportApproval(export_id=export.id, key_id=actor.key_id, approved_by=actor.id,
+                               person_id=actor.person_id, approved_by_name=actor.display_name))
     export.status = "ready"
     try:
         session.flush()
@@ -227,25 +295,43 @@ def approve_export(session: Session, export_id: int, actor: Actor, *,
         return visible_export(session, export_id, actor)
     audit.record(session, actor=actor, action="compliance.export.approve", target_type="export",
                  target_id=export.id, site_id=export.site_id, before={"status": before},
-                 after={"status": export.status, "sha256": export.sha256}, request_id=request_id)
+                 after={"status": export.status, "sha256": export.sha256,
+                        "person": actor.person_id}, request_id=request_id)
     session.commit()
     return export
 
 
-def file_digest(path: Path) -> str:
+def file_digest(path: Path, key: bytes | None = None) -> str:
+    """SHA-256 of the file's plaintext (decrypting it when ``key`` is given)."""
     digest = hashlib.sha256()
+    if key is not None:
+        for chunk in decrypt_chunks(path, key):
+            digest.update(chunk)
+        return digest.hexdigest()
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def plaintext(export: Export, path: Path, key: bytes) -> Iterator[bytes]:
+    """The file as the officer downloads it (decrypted when stored encrypted)."""
+    if export.encrypted:
+        yield from decrypt_chunks(path, key)
+        return
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
 def open_download(session: Session, export_id: int, actor: Actor, export_dir: Path | str, *,
-                  request_id: str | None = None) -> tuple[Export, Path]:
-    """Authorise a download, check the file still matches its digest, and audit it."""
+                  key: bytes = b"\0" * 32, request_id: str | None = None) -> tuple[Export, Path]:
+    """Authorise a download, check the file still matches its digest, audit it, answer the case."""
     export = visible_export(session, export_id, actor)
+    if export.status == "deleted":
+        raise Conflict(f"This export was deleted ({export.deleted_reason}).")
     if export.status != "ready":
-        raise Refused("This export awaits approval by a second compliance key.")
+        raise Refused("This export awaits approval by a second person.")
     path = Path(export_dir) / export.file_name
     if not path.is_file():
         # Lost, not altered: typically an export folder that isn't shared by every web host
@@ -258,12 +344,22 @@ def open_download(session: Session, export_id: int, actor: Actor, export_dir: Pa
         session.commit()
         raise ExportMissing("The export's file is missing from this server's export folder; it was "
                             "not served. Create the export again, or fix the shared export folder.")
-    if file_digest(path) != export.sha256:
+    try:
+        intact = file_digest(path, key if export.encrypted else None) == export.sha256
+    except InvalidTag:
+        intact = False
+    if not intact:
         audit.record(session, actor=actor, action="compliance.export.digest_mismatch",
                      target_type="export", target_id=export.id, site_id=export.site_id,
                      request_id=request_id)
         session.commit()
         raise Corrupted("The stored export no longer matches its SHA-256; it was not served.")
+    now = datetime.now(UTC)
+    if export.downloaded_at is None:
+        export.downloaded_at = now
+    case = session.get(DisclosureRequest, export.request_id)
+    if case is not None and case.answered_at is None:
+        case.answered_at = now
     audit.record(session, actor=actor, action="compliance.export.download", target_type="export",
                  target_id=export.id, site_id=export.site_id,
                  after={"sha256": export.sha256, "record_count": export.record_count},
@@ -287,10 +383,16 @@ def describe(session: Session, export: Export) -> dict[str, Any]:
         "record_count": export.record_count,
         "size_bytes": export.size_bytes,
         "approval_required": export.approval_required,
-        "approvals": [{"by": a.approved_by, "at": iso(a.created_at)}
+        "approvals": [{"by": {"id": a.approved_by, "name": a.approved_by_name or a.approved_by,
+                              "person": a.person_id or f"key:{a.key_id}"},
+                       "at": iso(a.created_at)}
                       for a in approvals(session, export.id)],
-        "created_by": export.created_by,
+        "created_by": {"id": export.created_by, "name": export.created_by_name or export.created_by,
+                       "person": creator_person(session, export)},
         "created_at": iso(export.created_at),
         "out_of_scope_comment_ids": missing,
         "warnings": [warning] if warning else [],
+        "downloaded_at": iso(export.downloaded_at),
+        "deleted_at": iso(export.deleted_at),
+        "deleted_reason": export.deleted_reason,
     }

@@ -5,6 +5,11 @@ submitting address and stamps ``erased_at``; the comment, its pseudonym, its
 verdicts and decisions stay. Records under a legal hold (explicit, or implied by
 a case that isn't closed) are skipped by retention and by erasure, which erases
 the rest and names what it kept and why.
+
+Export files have a lifetime too: retention deletes them a configurable number
+of days after their case closed (kept while a hold covers them), and an erasure
+or retention run that clears a sender's details deletes every export holding
+them; each deletion is audited with its reason.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -23,8 +29,8 @@ from moderation.domain.errors import Invalid
 from moderation.senders import ALL_SITES, normalise_email, pseudonym
 from moderation.services.access import Actor
 from moderation.services.holds import ActiveHold, active_holds, holds_on
-from moderation.services.scopes import Record
-from moderation.store import Comment, SenderDetails
+from moderation.services.scopes import Record, Scope
+from moderation.store import Comment, DisclosureRequest, Export, SenderDetails
 
 BATCH_SIZE = 1000
 ERASED_VALUES: dict[str, Any] = {"name": None, "email": None, "ip": None, "user_agent": None,
@@ -37,6 +43,75 @@ class RetentionReport:
     erased: int
     skipped_held: int
     holds: int
+    exports_deleted: int = 0
+    exports_kept_held: int = 0
+
+
+@dataclass(frozen=True)
+class ExportSweep:
+    deleted: int
+    kept_held: int
+
+
+def _delete_export(session: Session, export: Export, export_dir: Path, reason: str, actor: Actor,
+                   now: datetime, **details: Any) -> None:
+    (export_dir / export.file_name).unlink(missing_ok=True)
+    export.status = "deleted"
+    export.deleted_at = now
+    export.deleted_reason = reason
+    audit.record(session, actor=actor, action="compliance.export.delete", target_type="export",
+                 target_id=export.id, site_id=export.site_id,
+                 after={"request_id": export.request_id, "reason": reason, **details})
+
+
+def _scope_ids(session: Session, export: Export, case: DisclosureRequest,
+               only: list[int] | None = None) -> Iterator[Record]:
+    scope = Scope.from_json(case.scope, case.site_id)
+    query = (select(Comment.id, Comment.site_id, Comment.article_id, SenderDetails.email,
+                    SenderDetails.ip, Comment.created_at)
+             .outerjoin(SenderDetails, SenderDetails.comment_id == Comment.id)
+             .where(*scope.conditions()))
+    if only is not None:
+        query = query.where(Comment.id.in_(only))
+    for row in session.execute(query):
+        yield Record(*row)
+
+
+def sweep_exports(session: Session, export_dir: Path | str, *, lifetime_days: int, actor: Actor,
+                  erased_ids: list[int] | None = None, now: datetime | None = None) -> ExportSweep:
+    """Delete export files past their lifetime, and those holding just-erased senders.
+
+    An export lives until ``lifetime_days`` after its case closed, unless an active
+    legal hold covers a record in it. An export whose scope covers a sender whose
+    details were just erased (``erased_ids``) is deleted at once, whatever its age:
+    it would otherwise keep the erased email and IP. Each deletion is audited with
+    its reason. Caller commits.
+    """
+    now = now or datetime.now(UTC)
+    directory = Path(export_dir)
+    holds = active_holds(session, now)
+    deleted = kept = 0
+    live = session.execute(select(Export, DisclosureRequest)
+                           .join(DisclosureRequest, DisclosureRequest.id == Export.request_id)
+                           .where(Export.deleted_at.is_(None))).all()
+    for export, case in live:
+        if erased_ids:
+            hits = sum(1 for start in range(0, len(erased_ids), BATCH_SIZE)
+                       for _ in _scope_ids(session, export, case, erased_ids[start:start + BATCH_SIZE]))
+            if hits:
+                _delete_export(session, export, directory, "sender_erased", actor, now,
+                               erased_records=hits)
+                deleted += 1
+                continue
+        if case.closed_at is None or case.closed_at > now - timedelta(days=lifetime_days):
+            continue
+        if any(holds_on(holds, record) for record in _scope_ids(session, export, case)):
+            kept += 1
+            continue
+        _delete_export(session, export, directory, "lifetime_expired", actor, now,
+                       closed_at=case.closed_at.isoformat(), lifetime_days=lifetime_days)
+        deleted += 1
+    return ExportSweep(deleted, kept)
 
 
 def _records(session: Session, *conditions: Any) -> Iterator[list[Record]]:
@@ -62,7 +137,9 @@ def _erase(session: Session, ids: list[int], now: datetime) -> None:
 
 
 def run_retention(session: Session, *, retention_days: int, actor: Actor,
-                  now: datetime | None = None, request_id: str | None = None) -> RetentionReport:
+                  now: datetime | None = None, request_id: str | None = None,
+                  export_dir: Path | str | None = None, export_lifetime_days: int = 30,
+                  dry_run: bool = False) -> RetentionReport:
     """Anonymise sender details of comments at least ``retention_days`` old, except held ones.
 
     Runs in one transaction and is audited with its counts; running it twice is harmless.
@@ -71,15 +148,30 @@ def run_retention(session: Session, *, retention_days: int, actor: Actor,
     cutoff = now - timedelta(days=retention_days)
     holds = active_holds(session, now)
     erased = skipped = 0
+    erased_ids: list[int] = []
     for batch in _records(session, Comment.created_at <= cutoff):
         free = [r.comment_id for r in batch if not holds_on(holds, r)]
-        _erase(session, free, now)
+        erased_ids.extend(free)
         erased += len(free)
         skipped += len(batch) - len(free)
-    report = RetentionReport(cutoff=cutoff, erased=erased, skipped_held=skipped, holds=len(holds))
+    sweep = ExportSweep(0, 0)
+    if not dry_run:
+        # Exports are matched to the senders before their details go (a scope by email
+        # or IP can't find them afterwards).
+        if export_dir is not None:
+            sweep = sweep_exports(session, export_dir, lifetime_days=export_lifetime_days,
+                                  actor=actor, erased_ids=erased_ids, now=now)
+        for start in range(0, len(erased_ids), BATCH_SIZE):
+            _erase(session, erased_ids[start:start + BATCH_SIZE], now)
+    report = RetentionReport(cutoff=cutoff, erased=erased, skipped_held=skipped, holds=len(holds),
+                             exports_deleted=sweep.deleted, exports_kept_held=sweep.kept_held)
+    if dry_run:
+        session.rollback()
+        return report
     audit.record(session, actor=actor, action="retention.purge", target_type="sender_details",
                  after={"cutoff": cutoff.isoformat(), "retention_days": retention_days,
-                        "erased": erased, "skipped_held": skipped, "active_holds": len(holds)},
+                        "erased": erased, "skipped_held": skipped, "active_holds": len(holds),
+                        "exports_deleted": sweep.deleted, "exports_kept_held": sweep.kept_held},
                  request_id=request_id)
     session.commit()
     return report
@@ -133,7 +225,8 @@ def valid_email(email: str) -> str:
 
 def erase_sender(session: Session, *, email: str, pseudonym_key: str, actor: Actor,
                  site_id: int | None = None, now: datetime | None = None,
-                 request_id: str | None = None) -> ErasureResult:
+                 request_id: str | None = None, export_dir: Path | str | None = None,
+                 export_lifetime_days: int = 30) -> ErasureResult:
     """Erase every record of one sender except those under a hold, and audit it.
 
     Held records are kept and named with the holds that keep them; if every record
@@ -162,6 +255,10 @@ def erase_sender(session: Session, *, email: str, pseudonym_key: str, actor: Act
             for hold in covering:
                 held[(hold.kind, hold.id)] = hold
                 kept.setdefault((hold.kind, hold.id), []).append(record.comment_id)
+    sweep = ExportSweep(0, 0)
+    if export_dir is not None and free:  # matched before the details are cleared
+        sweep = sweep_exports(session, export_dir, lifetime_days=export_lifetime_days, actor=actor,
+                              erased_ids=free, now=now)
     for start in range(0, len(free), BATCH_SIZE):
         _erase(session, free[start:start + BATCH_SIZE], now)
     order = sorted(held)
@@ -170,6 +267,8 @@ def erase_sender(session: Session, *, email: str, pseudonym_key: str, actor: Act
     after: dict[str, Any] = {"erased": result.erased}
     if result.kept_count:
         after.update(records=found, kept=result.kept_count, held_by=[h.label for h in result.held_by])
+    if sweep.deleted:
+        after["exports_deleted"] = sweep.deleted
     audit.record(session, actor=actor, action="sender.erase_refused" if result.refused else "sender.erase",
                  target_type="sender", target_id=sender, site_id=site_id, after=after,
                  request_id=request_id)

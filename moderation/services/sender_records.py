@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.services.access import Actor, NotFound, in_id_range
+from moderation.services.access import Actor, Invalid, NotFound, Refused, in_id_range
 from moderation.services.scopes import Scope
 from moderation.store import Comment, Decision, SenderDetails, Site, Verdict
 
@@ -106,15 +106,47 @@ def iter_batches(session: Session, scope: Scope, batch_size: int = BATCH_SIZE
         ]
 
 
-def view_sender(session: Session, comment_id: int, actor: Actor, *,
+def view_sender(session: Session, comment_id: int, actor: Actor, *, case_id: int | None,
                 request_id: str | None = None) -> dict[str, Any]:
-    """One comment's full sender record; every call is an audit event."""
+    """One comment's full sender record, read within a disclosure case; audited with the case.
+
+    The case must be open (not closed), its scope must cover the comment, and one of
+    its exports must have been approved (``ready``: by a second person where the
+    two-person rule is on). A lone compliance key can't read sender details outside that.
+    """
+    from moderation.services.disclosure import visible_request
+    from moderation.store import Export
+
+    if case_id is None:
+        raise Invalid.field("query.case_id", "required",
+                            "Sender details are read within a disclosure case: pass ?case_id=.")
+    case = visible_request(session, case_id, actor)
     site_id = (session.scalar(select(Comment.site_id).where(Comment.id == comment_id))
                if in_id_range(comment_id) else None)
     if site_id is None or not actor.may_see(site_id):
         raise NotFound("No such comment.")
+
+    def refuse(reason: str, message: str) -> Refused:
+        audit.record(session, actor=actor, action="sender.view_refused", target_type="comment",
+                     target_id=comment_id, site_id=site_id,
+                     after={"case_id": case.id, "reason": reason}, request_id=request_id)
+        session.commit()
+        return Refused(message)
+
+    if case.status == "closed":
+        raise refuse("case_closed", "The disclosure case is closed.")
+    scope = Scope.from_json(case.scope, case.site_id)
+    row = session.execute(_base_query(scope).where(Comment.id == comment_id)).first()
+    if row is None or (scope.needs_ip_check and not scope.ip_matches(row[9])):
+        raise refuse("out_of_scope", "The comment is outside the case's scope.")
+    approved = session.scalar(select(func.count()).select_from(Export)
+                              .where(Export.request_id == case.id, Export.status == "ready"))
+    if not approved:
+        raise refuse("not_approved", "The case has no approved export yet; a second person must "
+                                     "approve it before sender details can be read.")
     batch = next(iter_batches(session, Scope(site_id=site_id, comment_ids=(comment_id,))))
     audit.record(session, actor=actor, action="sender.view", target_type="comment",
-                 target_id=comment_id, site_id=site_id, request_id=request_id)
+                 target_id=comment_id, site_id=site_id, after={"case_id": case.id},
+                 request_id=request_id)
     session.commit()
     return batch[0]

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.store.base import Base, utcnow
 
+#: A case's lifecycle: open → exported → closed. Open and exported cases imply a hold.
+REQUEST_STATUSES = ("open", "exported", "closed")
+#: An export is downloadable once ``ready`` (after approval when the two-person rule is on).
+EXPORT_STATUSES = ("awaiting_approval", "ready", "deleted")
 EXPORT_FORMATS = ("csv", "json")
 
 
@@ -35,6 +39,10 @@ class DisclosureRequest(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    #: Why the case was closed (e.g. "refused: order invalid").
+    close_reason: Mapped[str | None] = mapped_column(String(500))
+    #: When the case was answered: its first export download (or its closing).
+    answered_at: Mapped[datetime | None]
 
 
 class Export(Base):
@@ -55,7 +63,16 @@ class Export(Base):
     approval_required: Mapped[bool]
     created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     created_by: Mapped[str] = mapped_column(String(100))
+    #: The person behind the creator (the two-person rule compares persons).
+    created_by_person: Mapped[str | None] = mapped_column(String(100))
+    created_by_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The file is encrypted at rest (``sha256`` stays the plaintext's digest).
+    encrypted: Mapped[bool] = mapped_column(default=False)
+    downloaded_at: Mapped[datetime | None]
+    #: When retention or erasure deleted the file, and why.
+    deleted_at: Mapped[datetime | None]
+    deleted_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class ExportApproval(Base):
@@ -68,6 +85,9 @@ class ExportApproval(Base):
     export_id: Mapped[int] = mapped_column(ForeignKey("compliance_exports.id"), index=True)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     approved_by: Mapped[str] = mapped_column(String(100))
+    #: The approver's person (never the export creator's person).
+    person_id: Mapped[str | None] = mapped_column(String(100))
+    approved_by_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

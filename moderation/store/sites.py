@@ -38,6 +38,11 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    #: The stable id of the actor who created the key (``key:3``, ``user:2``, ``system:cli``).
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    #: The person the key acts for: its creator's person when a key or person made it;
+    #: NULL means the key counts as its own person (``key:<id>``).
+    person_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class Ban(Base):

@@ -175,7 +175,7 @@ def test_exports_never_include_another_sites_comments(app: Flask, client: FlaskC
                          ("GET", f"/v1/compliance/exports/{export_id}"),
                          ("GET", f"/v1/compliance/exports/{export_id}/file"),
                          ("POST", f"/v1/compliance/exports/{export_id}/approve"),
-                         ("GET", f"/v1/compliance/comments/{mine}/sender")]:
+                         ("GET", f"/v1/compliance/comments/{mine}/sender?case_id={case['id']}")]:
         assert client.open(path, method=method, headers=auth(other_site)).status_code == 404, path
     assert client.get("/v1/compliance/requests", headers=auth(other_site)).get_json()["requests"] == []
     # Naming another site in a scope answers as if it didn't exist.
@@ -192,14 +192,35 @@ def test_exports_never_include_another_sites_comments(app: Flask, client: FlaskC
     assert [int(r["comment_id"]) for r in rows] == [mine]
 
 
-def test_viewing_full_sender_details_is_audited(app: Flask, client: FlaskClient) -> None:
+def test_viewing_full_sender_details_needs_an_approved_case(app: Flask, client: FlaskClient) -> None:
     site = make_site(app)
     comment_id = seed_comment(app, site)
-    officer = make_key(app, "compliance")
-    body = client.get(f"/v1/compliance/comments/{comment_id}/sender", headers=auth(officer)).get_json()
+    outside = seed_comment(app, site, email="someone-else@example.com")
+    officer, second = make_key(app, "compliance"), make_key(app, "compliance")
+    # A lone compliance key can't read sender details by comment id (old main: 200).
+    bare = client.get(f"/v1/compliance/comments/{comment_id}/sender", headers=auth(officer))
+    assert bare.status_code == 422 and bare.get_json()["error"]["details"][0]["field"] == "query.case_id"
+
+    case = open_case(client, officer, {"site": site, "sender_email": "asha@example.com"})
+    path = f"/v1/compliance/requests/{case['id']}/comments/{comment_id}/sender"
+    export = export_case(client, officer, case["id"])
+    assert client.get(path, headers=auth(officer)).status_code == 403  # not yet approved
+    assert client.post(f"/v1/compliance/exports/{export['id']}/approve",
+                       headers=auth(second)).status_code == 200
+    body = client.get(path, headers=auth(officer)).get_json()
     assert body["sender_ip"] == "203.0.113.7" and body["sender_email"] == "asha@example.com"
+    # Outside the case's scope: refused, even with the case approved.
+    out = client.get(f"/v1/compliance/requests/{case['id']}/comments/{outside}/sender",
+                     headers=auth(officer))
+    assert out.status_code == 403
     events = audit_events(app, "sender.view")
     assert len(events) == 1 and events[0]["target_id"] == str(comment_id)
+    assert events[0]["after"]["case_id"] == case["id"]
+    assert [e["after"]["reason"] for e in audit_events(app, "sender.view_refused")] == [
+        "not_approved", "out_of_scope"]
+    client.post(f"/v1/compliance/requests/{case['id']}/close", json={"reason": "done"},
+                headers=auth(officer))
+    assert client.get(path, headers=auth(officer)).status_code == 403  # the case is closed
 
 
 def test_due_listing_shows_overdue_and_due_soon_cases(app: Flask, client: FlaskClient) -> None:
@@ -213,7 +234,11 @@ def test_due_listing_shows_overdue_and_due_soon_cases(app: Flask, client: FlaskC
     assert [(c["id"], c["due_state"]) for c in listed] == [
         (overdue["id"], "overdue"), (soon["id"], "due_soon")]
     assert later["due_state"] == "on_track"
-    client.post(f"/v1/compliance/requests/{overdue['id']}/close", headers=auth(officer))
+    assert client.post(f"/v1/compliance/requests/{overdue['id']}/close",
+                       headers=auth(officer)).status_code == 422  # unanswered: needs a reason
+    assert client.post(f"/v1/compliance/requests/{overdue['id']}/close",
+                       json={"reason": "refused: order invalid"},
+                       headers=auth(officer)).status_code == 200
     listed = client.get("/v1/compliance/requests/due", headers=auth(officer)).get_json()["requests"]
     assert [c["id"] for c in listed] == [soon["id"]]
     closed = client.post(f"/v1/compliance/requests/{overdue['id']}/exports", headers=auth(officer))
@@ -251,7 +276,9 @@ def test_a_tampered_export_file_is_not_served(app: Flask, client: FlaskClient) -
     officer = make_key(app, "compliance")
     export = export_case(client, officer, open_case(client, officer, {"site": site})["id"])
     (path,) = Path(app.extensions["settings"].export_dir).iterdir()
-    path.write_bytes(path.read_bytes().replace(b"203.0.113.7", b"192.0.2.1"))
+    data = bytearray(path.read_bytes())  # encrypted at rest: flip a ciphertext byte
+    data[-3] ^= 0x20
+    path.write_bytes(bytes(data))
     response = _download(client, officer, export["id"])
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "export_corrupted"

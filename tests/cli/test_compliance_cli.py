@@ -59,7 +59,7 @@ def test_cli_export_needs_a_second_key_then_downloads_a_verified_file(
     export_id = int(result.output.split("export ")[1].split(":")[0])
 
     refused = invoke("compliance", "approve", "--export", str(export_id), "--key", officer)
-    assert refused.exit_code == 1 and "different compliance key" in refused.output
+    assert refused.exit_code == 1 and "different person" in refused.output
     assert invoke("compliance", "download", "--export", str(export_id), "-o", str(out),
                   "--key", officer).exit_code == 1
     assert invoke("compliance", "approve", "--export", str(export_id), "--key", second).exit_code == 0
@@ -109,7 +109,8 @@ def test_senders_erase_refuses_under_hold_then_erases_after_release(
     assert sender(app, comment).email == "reader@example.com"
     assert len(audit_events(app, "sender.erase_refused")) == 1
 
-    client.post(f"/v1/compliance/requests/{case['id']}/close", headers=auth(officer))
+    client.post(f"/v1/compliance/requests/{case['id']}/close", json={"reason": "answered by letter"},
+                headers=auth(officer))
     erased = invoke("senders", "erase", "--email", "reader@example.com")
     assert erased.exit_code == 0 and "1 record" in erased.output
     assert sender(app, comment).email is None
