@@ -26,27 +26,21 @@ def in_id_range(value: int) -> bool:
 
 
 def actor_for_key(key: ApiKey) -> Actor:
-    """The actor a bearer key authenticates as: a key a person made acts for that person
-    (``person_id`` ``user:<id>``, shown as "Name (key name)")."""
+    """The actor a bearer key authenticates as, acting for the person who owns it.
+
+    A key's person is its owner account (``owner_user_id``: shown as "Name (key name)"),
+    else the person of the actor that created it (``person_id``: an admin key that creates
+    compliance keys owns them), else the key itself (``key:<id>``).
+    """
     owner_name = None
     if key.owner_user_id is not None:
         session = object_session(key)
         owner = session.get(User, key.owner_user_id) if session is not None else None
         owner_name = owner.display_name if owner is not None else None
-    return Actor.for_key(key_id=key.id, name=key.name, role=key.role, site_id=key.site_id,
-                         owner_user_id=key.owner_user_id, owner_name=owner_name)
-    """The actor a bearer key authenticates as, acting for the person who owns it.
-
-    A key's person is its owner account (``owner_user_id``, where personal accounts
-    exist), else the person of the actor that created it (``person_id``: an admin key
-    that creates compliance keys owns them), else the key itself (``key:<id>``).
-    """
-    owner = getattr(key, "owner_user_id", None)
     actor = Actor.for_key(key_id=key.id, name=key.name, role=key.role, site_id=key.site_id,
-                          owner_user_id=owner)
-    person = getattr(key, "person_id", None)
-    if owner is None and person:
-        actor = replace(actor, person_id=person)
+                          owner_user_id=key.owner_user_id, owner_name=owner_name)
+    if key.owner_user_id is None and key.person_id:
+        actor = replace(actor, person_id=key.person_id)
     return actor
 
 

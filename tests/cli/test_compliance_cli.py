@@ -132,9 +132,9 @@ def test_audit_verify_passes_then_detects_a_row_tampered_in_the_database(
     site = make_site(app)
     comment = seed_comment(app, site)
     officer = make_key(app, "compliance")
-    open_case(client, officer, {"comment_ids": [comment]})
-    for _ in range(3):
-        client.get(f"/v1/compliance/comments/{comment}/sender", headers=auth(officer))
+    case = open_case(client, officer, {"comment_ids": [comment]})
+    for _ in range(3):  # refused before an approved export, and audited as such
+        client.get(f"/v1/compliance/comments/{comment}/sender?case_id={case['id']}", headers=auth(officer))
     ok = invoke("audit", "verify")
     assert ok.exit_code == 0 and "4 events verified" in ok.output
 
