@@ -110,6 +110,9 @@ def decide_one(comment_id: int) -> Response:
                             request_id=request_id())
     if result.outcome == "not_found":
         raise not_found("comment")
+    if result.outcome == "conflict" and result.status == "withdrawn":
+        raise ApiError(409, "comment_withdrawn",
+                       f"Comment {comment_id} was withdrawn by its site; it can't be decided.")
     if result.outcome == "conflict":
         raise ApiError(409, "already_decided",
                        f"Comment {comment_id} was already decided ({result.previous}); "

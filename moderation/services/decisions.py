@@ -61,6 +61,8 @@ def decide(
         .values(status=decision, last_decision=decision, decided_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    # a comment its site withdrew can't be decided (it would lose its withdrawn status)
+    claim = claim.where(Comment.status != "withdrawn")
     if not override:
         claim = claim.where(Comment.decided_at.is_(None))
     if session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]

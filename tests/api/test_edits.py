@@ -289,3 +289,18 @@ def test_a_comment_withdrawn_before_moderation_is_never_moderated(
     assert _count(app, Verdict) == 0
     body = client.get(created["links"]["self"], headers=auth(site_token)).get_json()
     assert (body["status"], body["decided_by"]) == ("withdrawn", None)
+
+
+def test_a_withdrawn_comment_cant_be_decided(app: Flask, client: FlaskClient) -> None:
+    site = make_site(app, "withdraw-decide")
+    key = make_key(app, "site", site)
+    moderator = make_key(app, "moderator")
+    created = client.post("/v1/comments", json=comment_body(), headers=auth(key))
+    comment_id = created.get_json()["id"]
+    assert client.delete(f"/v1/comments/{comment_id}", headers=auth(key)).status_code == 200
+    for override in (False, True):
+        answer = client.post(f"/v1/comments/{comment_id}/decision", headers=auth(moderator),
+                             json={"decision": "approved", "override": override})
+        assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "comment_withdrawn"
+    with app.extensions["db"].session() as session:
+        assert session.get(Comment, comment_id).status == "withdrawn"  # old main: "approved"
