@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
 from prometheus_client import Counter, Histogram
@@ -39,6 +39,7 @@ from moderation.services.analysis_models import covered_languages, language_mode
 from moderation.store import Site
 
 bp = Blueprint("perspective", __name__)
+T = TypeVar("T")
 
 #: Perspective refuses comments over 20 KB (UTF-8 bytes); so do we.
 MAX_COMMENT_BYTES = 20 * 1024
@@ -240,6 +241,16 @@ def _text(entry: TextEntry | None) -> str:
     return text
 
 
+def _known_attributes(attributes: dict[str, T] | None, missing: str) -> dict[str, T]:
+    """The request's attribute map, refused when empty or naming an attribute we don't score."""
+    if not attributes:
+        raise PerspectiveError(missing, "NO_REQUESTED_ATTRIBUTES")
+    unknown = sorted(name for name in attributes if name not in ATTRIBUTES)
+    if unknown:
+        raise PerspectiveError(f"Unknown attribute: {', '.join(unknown)}.", "ATTRIBUTE_NOT_SUPPORTED")
+    return attributes
+
+
 @bp.post("/v1alpha1/comments:analyze")
 @documented("Perspective-compatible analysis (site key as ?key= or bearer); never stores the text",
             public=True, body=AnalyzeCommentRequest, response=AnalyzeCommentResponse,
@@ -250,12 +261,7 @@ def analyze_comment() -> Response:
     _site()
     body: AnalyzeCommentRequest = _parse(AnalyzeCommentRequest)
     text = _text(body.comment)
-    requested = body.requestedAttributes or {}
-    if not requested:
-        raise PerspectiveError("No requested attributes.", "NO_REQUESTED_ATTRIBUTES")
-    unknown = sorted(name for name in requested if name not in ATTRIBUTES)
-    if unknown:
-        raise PerspectiveError(f"Unknown attribute: {', '.join(unknown)}.", "ATTRIBUTE_NOT_SUPPORTED")
+    requested = _known_attributes(body.requestedAttributes, "No requested attributes.")
     guess = detect_language(text, language_model())
     detected = [guess.language] if guess.language != "und" else []
     request_languages = [lang.strip() for lang in body.languages or [] if lang.strip()] or detected
@@ -303,12 +309,7 @@ def suggest_score() -> Response:
     site = _site()
     body: SuggestCommentScoreRequest = _parse(SuggestCommentScoreRequest)
     text = _text(body.comment)
-    suggested = body.attributeScores or {}
-    if not suggested:
-        raise PerspectiveError("No attribute scores were suggested.", "NO_REQUESTED_ATTRIBUTES")
-    unknown = sorted(name for name in suggested if name not in ATTRIBUTES)
-    if unknown:
-        raise PerspectiveError(f"Unknown attribute: {', '.join(unknown)}.", "ATTRIBUTE_NOT_SUPPORTED")
+    suggested = _known_attributes(body.attributeScores, "No attribute scores were suggested.")
     guess = detect_language(text, language_model())
     feedback.record_suggestion(
         db_session(), site=site, text=text, language=guess.language,

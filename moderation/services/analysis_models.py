@@ -12,10 +12,9 @@ import threading
 from moderation.classifier.artifact import load_classifier, read_metadata
 from moderation.classifier.language_model import LatinLanguageModel, load_latin_model
 from moderation.classifier.model import ToxicityClassifier
+from moderation.pipeline.run import covered_languages as pipeline_languages
 from moderation.settings import load_settings
 
-#: Languages a model was validated on when its artifact doesn't say (every model so far).
-DEFAULT_LANGUAGES = frozenset({"en"})
 _lock = threading.Lock()
 _loaded: dict[str, ToxicityClassifier] = {}
 
@@ -37,16 +36,12 @@ def scorer() -> ToxicityClassifier:
 
 
 def covered_languages() -> frozenset[str]:
-    """The languages the classifier artifact declares it was validated on (lower case)."""
-    model = scorer()
-    declared = getattr(model, "languages", None)
-    if declared:
-        return frozenset(str(lang).lower() for lang in declared)
-    return DEFAULT_LANGUAGES
+    """The languages the classifier declares it was validated on (lower case), as the pipeline reads them."""
+    return frozenset(str(lang).lower() for lang in pipeline_languages(scorer()))
 
 
 def language_model() -> LatinLanguageModel | None:
     return load_latin_model()
 
 
-__all__ = ["DEFAULT_LANGUAGES", "covered_languages", "language_model", "read_metadata", "scorer"]
+__all__ = ["covered_languages", "language_model", "read_metadata", "scorer"]
