@@ -90,6 +90,15 @@ class CommentAcceptedOut(Out):
     links: SelfLinkOut
 
 
+class CommentAnsweredOut(CommentAcceptedOut):
+    """The intake's ``200``: a retry's original comment, or (``Prefer: wait``) the settled
+    comment with its verdict."""
+
+    #: the verdict, sent when the answer waited for it (``Preference-Applied: wait``); None
+    #: when the comment settled without one (``error``, or a moderator decided first)
+    verdict: VerdictOut | None = None
+
+
 class ChangedOut(Out):
     """A comment's state after an edit or a withdrawal."""
 
@@ -102,6 +111,14 @@ class ChangedOut(Out):
     decided_by: Literal["system", "moderator"] | None
     updated_at: str
     withdrawn_at: str | None
+
+
+class ChangedAnsweredOut(ChangedOut):
+    """An edit's ``200``: nothing changed, or (``Prefer: wait``) the new revision's verdict."""
+
+    #: the current revision's verdict, sent when the answer waited for it
+    #: (``Preference-Applied: wait``); None when it settled without one
+    verdict: VerdictOut | None = None
 
 
 class CommentStatusOut(ChangedOut):

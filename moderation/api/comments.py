@@ -10,17 +10,22 @@ from typing import Annotated, Any
 from flask import Blueprint, Response, current_app, request, url_for
 from pydantic import Field, StringConstraints, ValidationError, ValidationInfo, field_validator
 
+from moderation.api import answers
 from moderation.api.auth import current_actor, current_key, require_role
 from moderation.api.comment_models import (
+    ChangedAnsweredOut,
     ChangedOut,
     CommentAcceptedOut,
+    CommentAnsweredOut,
     CommentOut,
     CommentStatusOut,
     ModeratorCommentStatusOut,
+    VerdictOut,
 )
 from moderation.api.context import db_session, request_id, settings
 from moderation.api.operations import Query, documented, respond
 from moderation.api.params import MAX_INT, QueryParams
+from moderation.api.prefer import MAX_WAIT_SECONDS
 from moderation.api.presenters import change_fields, revision_body, site_comment, verdict_body
 from moderation.api.ratelimit import enforce_intake_limits, enforce_key_limit
 from moderation.api.schemas import (
@@ -40,6 +45,7 @@ from moderation.services import change_feed, policies
 from moderation.services.intake import submit_comment
 from moderation.services.review import latest_verdicts
 from moderation.services.revisions import edit_comment, revision_history
+from moderation.services.settled import Settled
 from moderation.services.withdrawals import withdraw_comment
 from moderation.store import Comment, Site
 
@@ -67,16 +73,37 @@ def visible_comment(comment_id: int) -> Comment:
     return comment
 
 
+#: ``Prefer: wait=N`` (RFC 7240), as intake and edits document it.
+PREFER_WAIT = Query(
+    "Prefer", {"type": "string", "maxLength": 1000},
+    f"wait=N: answer within N seconds (at most {MAX_WAIT_SECONDS}, counted from the request) with "
+    "the verdict, status 200 and Preference-Applied: wait=N; when the time runs out, the usual "
+    "answer. Other preferences, and a wait that isn't whole seconds, are ignored (RFC 7240).",
+    location="header")
+
+
+def _verdict_of(state: Settled) -> VerdictOut | None:
+    return VerdictOut.model_validate(verdict_body(state.verdict)) if state.verdict else None
+
+
+def _answered(state: Settled) -> CommentAnsweredOut:
+    return CommentAnsweredOut.model_validate(
+        {**comment_summary(state.comment.id, state.comment.status), "verdict": _verdict_of(state)})
+
+
 @bp.post("/comments")
 @documented("Submit a reader's comment for moderation (role: site)",
             body=CommentIn, response=CommentAcceptedOut, status=202,
             description="Accepted and committed; moderation is queued",
-            other_responses={200: ("A retry (same body): the original comment", CommentAcceptedOut)},
+            other_responses={200: ("A retry (same body): the original comment; with Prefer: wait, "
+                                   "the comment with its verdict (Preference-Applied: wait=N)",
+                                   CommentAnsweredOut)},
             query=(Query("Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 200},
-                         location="header"),),
+                         location="header"), PREFER_WAIT),
             errors=(409, 422))
 @require_role("site", key_limit=False)
 def create_comment() -> Response:
+    wait = answers.requested()
     key = current_key()
     session = db_session()
     site = session.get(Site, key.site_id)
@@ -104,8 +131,12 @@ def create_comment() -> Response:
     headers = {"Location": body.links.self}
     if not submission.created:
         headers["Idempotent-Replayed"] = "true"
-        return respond(body, 200, headers)
-    return respond(body, 202, headers)
+    # a new comment the broker didn't take waits for the sweeper: not worth waiting for
+    if wait is not None and (submission.enqueued or not submission.created):
+        answer = answers.when_settled(wait, submission.comment_id, _answered)
+        if answer is not None:
+            return respond(answer, 200, {**headers, **wait.applied})
+    return respond(body, 202 if submission.created else 200, headers)
 
 
 @bp.get("/comments/<int:comment_id>")
@@ -182,15 +213,23 @@ def _changed_body(comment: Comment) -> ChangedOut:
     return ChangedOut.model_validate(body)
 
 
+def _changed_answer(state: Settled) -> ChangedAnsweredOut:
+    body = comment_summary(state.comment.id, state.comment.status)
+    body.update(change_fields(state.comment), verdict=_verdict_of(state))
+    return ChangedAnsweredOut.model_validate(body)
+
+
 @bp.put("/comments/<int:comment_id>")
 @documented("Edit a comment: a new revision, moderated again (role: site, own comments)",
             body=CommentEditIn, response=ChangedOut, status=202,
             description="A new revision was stored; moderation is queued",
-            other_responses={200: ("Same text as the current revision: nothing changed",
-                                   ChangedOut)},
-            errors=(404, 409, 413, 422))
+            other_responses={200: ("Same text as the current revision: nothing changed; with "
+                                   "Prefer: wait, the current revision's verdict "
+                                   "(Preference-Applied: wait=N)", ChangedAnsweredOut)},
+            query=(PREFER_WAIT,), errors=(404, 409, 413, 422))
 @require_role("site")
 def edit_view(comment_id: int) -> Response:
+    wait = answers.requested()
     visible_comment(comment_id)  # 404 before validating the body
     site = _site_of_key()
     max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
@@ -204,7 +243,13 @@ def edit_view(comment_id: int) -> Response:
                           base_revision=payload.base_revision, request_id=request_id(),
                           enqueue=enqueue_moderation(current_app))
     body = _changed_body(result.comment)
-    return respond(body, 202 if result.changed else 200, {"Location": body.links.self})
+    headers = {"Location": body.links.self}
+    # an edit the broker didn't take waits for the sweeper: not worth waiting for
+    if wait is not None and (result.enqueued or not result.changed):
+        answer = answers.when_settled(wait, comment_id, _changed_answer)
+        if answer is not None:
+            return respond(answer, 200, {**headers, **wait.applied})
+    return respond(body, 202 if result.changed else 200, headers)
 
 
 @bp.delete("/comments/<int:comment_id>")
