@@ -40,7 +40,7 @@ from moderation.pipeline.structure import DEFAULT_MAX_LENGTH
 from moderation.pipeline.types import CATEGORIES, CLASSIFIER_CATEGORIES, Decision, Reason, Span
 
 #: Reason codes that are recorded on a verdict but never influence the decision.
-INFORMATIONAL_CODES = frozenset({"blocklist:noted_term"})
+INFORMATIONAL_CODES = frozenset({"blocklist:noted_term", "threat:non_literal"})
 PRE_MODERATION = "policy:pre_moderation"
 WordAction = Literal["reject", "review", "none"]
 #: Pre-moderation's default: clearly clean is below half of every review threshold. On the
