@@ -25,7 +25,7 @@ V_BASE = _alt(
     r"kill", r"murder", r"shoot", r"stab", r"hang", r"lynch", r"behead", r"butcher",
     r"slaughter", r"strangle", r"choke", r"execute", r"burn(?:\s+down)?", r"torch",
     r"beat(?:\s+up)?", r"thrash", r"slit", r"rape", r"bomb", r"hurt", r"attack", r"bury",
-    r"drown", r"gun\s+down", r"skin", r"end", r"finish\s+off", r"eliminate", r"exterminate",
+    r"drown", r"gun\s+down", r"skin", r"end(?=\s+(?:you|u|him|her|them)\b)", r"finish\s+off", r"eliminate", r"exterminate",
     r"put\s+a\s+bullet\s+(?:in|into|through)", r"put\s+bullets\s+(?:in|into|through)",
     rf"break\s+(?:your|ur|his|her|their)\s+{BODY}", rf"smash\s+(?:your|ur|his|her|their)\s+{BODY}",
     r"slap", r"punch", r"whip", r"flog", r"acid\s+attack",
@@ -76,6 +76,10 @@ PERSON_EN = _alt(
     r"lawyers?", r"doctors?", r"terrorists?", r"rapists?", r"murderers?", r"criminals?",
     r"killers?", r"accused", r"convicts?", r"culprits?",
 )
+#: What a threat names by its owner ("your house", "his legs").
+_POSSESSED = _alt(r"houses?", r"homes?", r"cars?", r"office", r"shop", r"body", r"face", r"heads?",
+                  r"skull", r"throat", r"neck", r"legs?", r"arms?", r"ass(?:es)?", r"bones")
+_FILLER = r"(?!(?:of|in|to|for|with|and|or|on|at|by|from|as|is|are|was|were)\b)"
 _DET = r"(?:(?:this|that|these|those|the|every|each|all|all\s+the|all\s+these|all\s+those|any|our|my|a|an|every\s+last|such)\s+)"
 #: A person or group as the object or subject of a violent verb.
 TARGET = _compile(
@@ -83,8 +87,8 @@ TARGET = _compile(
     r"\b(?:you|u|ya|yourself|y'all|you\s+all|all\s+of\s+you|him|her|them|everyone|everybody"
     r"|anyone|anybody|someone|somebody"
     r"|every\s+last\s+one\s+of\s+them|all\s+of\s+them)\b"
-    r"|\b(?:your|ur|his|her|their)\s+(?:own\s+|whole\s+|entire\s+)?\w+"
-    rf"|\b{_DET}?(?:[\w-]+\s+){{0,2}}?(?:{PERSON_EN}|{GROUP_EN})\b"
+    rf"|\b(?:your|ur|his|her|their)\s+(?:own\s+|whole\s+|entire\s+)?(?:{_POSSESSED}|{PERSON_EN})\b"
+    rf"|\b{_DET}?(?:{_FILLER}[\w-]+\s+){{0,2}}?(?:{PERSON_EN}|{GROUP_EN})\b"
     r"|(?-i:\b[A-Z][a-z]{2,}\b)"
     r")"
 )
@@ -236,8 +240,8 @@ SOMEONE_EN = _compile(
 )
 #: Imperative at the start of a clause: "Hang the editor", "Kill all the traitors".
 IMPERATIVE_EN = _compile(
-    rf"(?:^|(?<=[,:;\-–—\"'“])|\b(?:just|go|now|let'?s|lets|please|pls|plz|so|and)\s+)\s*"
-    rf"(?P<verb>{V_BASE})\b"
+    rf"(?:^|(?<=[,:;\-–—])|(?<=\s[\"'“]))\s*(?:(?:just|go|now|let'?s|lets|please|pls|plz|"
+    rf"then|so)\s+)?(?P<verb>{V_BASE})\b"
 )
 #: Passive incitement: "X should be shot", "X needs to be hanged".
 PASSIVE_EN = _compile(
@@ -372,3 +376,29 @@ HINDI_SLURS = _compile(
     r"gaandu|haraa?mi|haramkhor|haraamkhor|lavde|lawde\s+ke)\b"
     r"|मादरचोद|मादर\s?चोद|बहनचोद|बहन\s?चोद|भेनचोद|भोसडीके|भोसड़ीके|चूतिया|चुतिया|हरामी|रंडी|गांडू"
 )
+
+#: Cheap first passes, matched against each word (lower case) from its start: a sentence
+#: with no word starting with one of these stems can match no threat pattern above, nor a
+#: text without GROUP_STEM a group pattern (most comments), so the check skips them.
+THREAT_STEM = re.compile(
+    r"(?:kill|murder|shoot|shot|stab|hang|hung|lynch|behead|butcher|slaughter|strangl|chok|"
+    r"execut|burn|torch|beat|thrash|slit|rape|bomb|hurt|attack|bur[iy]|drown|gun|skin|end|"
+    r"finish|eliminat|extermin|eradicat|wipe|gass|stone|bullet|break|smash|slap|punch|whip|"
+    r"flog|acid|dead|die|death|next|live|ditch|drain|gutter|body|coffin|hospital|icu|morgue|"
+    r"grave|back|six|lesson|noose|rope|finished|"
+    r"maar|mar|goli|pha+nsi|fa+nsi|khoon|qatl|katl|qatal|jala|kaat|kat|khatam|tod|phod|thok|"
+    r"peet|pit|maaro|tukde|jaan|zinda|la+yak)"
+)
+GROUP_STEM = re.compile(
+    r"(?:animal|beast|vermin|rat|roach|cockroach|parasit|pig|swine|dog|monkey|ape|insect|"
+    r"termite|lice|leech|maggot|germ|bacteri|virus|filth|scum|trash|garbage|sub|human|savage|"
+    r"disease|cancer|plague|infest|snake|cattle|jackal|hyena|mosquito|born|breed|throw|kick|"
+    r"drive|chase|send|deport|boot|kutt|kide|keede|ja+nwar|ja+nvar|suar|suwar|suvar|gandagi|"
+    r"kachra|kachda|makh|saa?n?p|de?e?mak|paida|nikal|nikaal|bhaga|bahar)"
+)
+SLUR_STEM = re.compile(
+    r"(?:maa?d[ae]r|beh?[ae]n|bhen|bahen|benchod|bhosd|bhosa|chutiy|chutia|chootiya|gaandu|"
+    r"haraa?m|lavde|lawde)"
+)
+WORDS = re.compile(r"[^\W\d_]+")
+DEVANAGARI = re.compile(r"[\u0900-\u097f]")

@@ -290,14 +290,23 @@ def _assess_slurs(text: str, quotes: list[tuple[int, int]], out: Assessment) -> 
 def assess(text: str) -> Assessment:
     """Every finding in ``text``, and which violent words a guard explained."""
     out = Assessment()
+    every = lex.DEVANAGARI.search(text) is not None  # no word stems for Devanagari: run all
+    words = set(lex.WORDS.findall(text.casefold()))
+    threat_words = every or any(lex.THREAT_STEM.match(w) for w in words)
+    group_words = every or any(lex.GROUP_STEM.match(w) for w in words)
+    if not (threat_words or group_words or every or any(lex.SLUR_STEM.match(w) for w in words)):
+        return out
     quotes = _quoted_ranges(text)
     covered: list[tuple[int, int]] = []
     for sentence in _sentences(text):
-        covered.extend(_assess_threats(text, sentence, quotes, out))
-        _assess_groups(text, sentence, quotes, out)
-        for pattern, why in ((lex.FIGURATIVE, "figurative"), (lex.REPORTED, "reported")):
-            for m in pattern.finditer(text, *sentence):
-                out.non_literal.append((m.start(), m.end(), why))
+        if threat_words and (every or any(
+                lex.THREAT_STEM.match(w) for w in lex.WORDS.findall(text[slice(*sentence)].casefold()))):
+            covered.extend(_assess_threats(text, sentence, quotes, out))
+            for pattern, why in ((lex.FIGURATIVE, "figurative"), (lex.REPORTED, "reported")):
+                for m in pattern.finditer(text, *sentence):
+                    out.non_literal.append((m.start(), m.end(), why))
+        if group_words:
+            _assess_groups(text, sentence, quotes, out)
     _assess_slurs(text, quotes, out)
     flagged = [span for f in out.findings if f.category == "threat" for span in f.spans]
     explained = [*covered, *((s, e) for s, e, _ in out.non_literal)]
