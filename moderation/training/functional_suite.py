@@ -149,7 +149,7 @@ def render(
     ]
     rates = {(name, split): pass_rates(outcomes, split)
              for name, outcomes in (("t", trusting), ("d", default)) for split in ("dev", "test")}
-    for function, description in descriptions.items():
+    for function in descriptions:
         cells = [_cell(*rates[(n, s)].get(function, (0, 0)))
                  for n, s in (("t", "dev"), ("t", "test"), ("d", "dev"), ("d", "test"))]
         lines.append(f"| {function} | {expect[function]} | " + " | ".join(cells) + " |")
@@ -202,7 +202,8 @@ def _corpus_slices(data_dir: Path) -> list[tuple[str, list[str]]]:
         ("Civil Comments, most annotators: not toxic",
          [r["comment_text"] for r in civil if r["toxic_majority"] == "0"]),
         ("Jigsaw, labelled threat (any pool)", [r["comment_text"] for r in jigsaw if r["threat"] == "1"]),
-        ("Civil Comments, threat by majority", [r["comment_text"] for r in civil if r["threat_majority"] == "1"]),
+        ("Civil Comments, threat by majority",
+         [r["comment_text"] for r in civil if r["threat_majority"] == "1"]),
     ]
 
 

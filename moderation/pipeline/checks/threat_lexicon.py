@@ -25,7 +25,8 @@ V_BASE = _alt(
     r"kill", r"murder", r"shoot", r"stab", r"hang", r"lynch", r"behead", r"butcher",
     r"slaughter", r"strangle", r"choke", r"execute", r"burn(?:\s+down)?", r"torch",
     r"beat(?:\s+up)?", r"thrash", r"slit", r"rape", r"bomb", r"hurt", r"attack", r"bury",
-    r"drown", r"gun\s+down", r"skin", r"end(?=\s+(?:you|u|him|her|them)\b)", r"finish\s+off", r"eliminate", r"exterminate",
+    r"drown", r"gun\s+down", r"skin", r"end(?=\s+(?:you|u|him|her|them)\b)",
+    r"finish\s+off", r"eliminate", r"exterminate",
     r"put\s+a\s+bullet\s+(?:in|into|through)", r"put\s+bullets\s+(?:in|into|through)",
     rf"break\s+(?:your|ur|his|her|their)\s+{BODY}", rf"smash\s+(?:your|ur|his|her|their)\s+{BODY}",
     r"slap", r"punch", r"whip", r"flog", r"acid\s+attack",
@@ -80,14 +81,16 @@ PERSON_EN = _alt(
 _POSSESSED = _alt(r"houses?", r"homes?", r"cars?", r"office", r"shop", r"body", r"face", r"heads?",
                   r"skull", r"throat", r"neck", r"legs?", r"arms?", r"ass(?:es)?", r"bones")
 _FILLER = r"(?!(?:of|in|to|for|with|and|or|on|at|by|from|as|is|are|was|were)\b)"
-_DET = r"(?:(?:this|that|these|those|the|every|each|all|all\s+the|all\s+these|all\s+those|any|our|my|a|an|every\s+last|such)\s+)"
+_DET = (r"(?:(?:this|that|these|those|the|every|each|all|all\s+the|all\s+these|all\s+those|any|"
+        r"our|my|a|an|every\s+last|such)\s+)")
 #: A person or group as the object or subject of a violent verb.
 TARGET = _compile(
     r"(?:"
     r"\b(?:you|u|ya|yourself|y'all|you\s+all|all\s+of\s+you|him|her|them|everyone|everybody"
     r"|anyone|anybody|someone|somebody"
     r"|every\s+last\s+one\s+of\s+them|all\s+of\s+them)\b"
-    rf"|\b(?:your|ur|his|her|their)\s+(?:own\s+|whole\s+|entire\s+)?(?:{_POSSESSED}|{PERSON_EN})\b"
+    r"|\b(?:your|ur|his|her|their)\s+(?:own\s+|whole\s+|entire\s+)?"
+    rf"(?:{_POSSESSED}|{PERSON_EN})\b"
     rf"|\b{_DET}?(?:{_FILLER}[\w-]+\s+){{0,2}}?(?:{PERSON_EN}|{GROUP_EN})\b"
     r"|(?-i:\b[A-Z][a-z]{2,}\b)"
     r")"

@@ -228,9 +228,11 @@ def _assess_threats(text: str, sentence: tuple[int, int], quotes: list[tuple[int
                 continue
             span = (s0 + m.start(), s0 + m.end())
             covered.append(span)
-            # The English first-person frame carries its own negation ("I won't"); the
-            # others look a few words back ("nobody should be", "kisi ko nahi maarunga").
-            window = part[m.start() if pattern is lex.DIRECT_EN else max(0, m.start() - 25):verb[0]]
+            # The English first-person and imperative frames carry their own negation
+            # ("I won't"; "don't think so, just kill them" is not negated); the others look
+            # a few words back ("nobody should be", "kisi ko nahi maarunga").
+            own = pattern is lex.DIRECT_EN or pattern is lex.IMPERATIVE_EN
+            window = part[m.start() if own else max(0, m.start() - 25):verb[0]]
             why = None
             if _inside(span, quotes):
                 why = "quoted"
