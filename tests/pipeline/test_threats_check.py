@@ -3,7 +3,11 @@ figurative, negated and quoted violence out of the queue."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from moderation.pipeline.checks import threats
 from moderation.pipeline.run import moderate
@@ -86,8 +90,8 @@ def test_figurative_violence_discounts_the_threat_score(text: str) -> None:
 
 
 def test_an_unexplained_violent_word_keeps_the_model_score() -> None:
-    # "kill" in a figurative phrase, "murdered" in nothing the rules understand.
-    result = threats.check("Inflation is killing us and he murdered")
+    # "killing me" is figurative; "shoot" with no object is nothing the rules understand.
+    result = threats.check("This traffic is killing me and I want to shoot")
     assert result.discounted == ()
 
 
@@ -125,3 +129,24 @@ def test_the_discount_never_applies_when_a_rule_found_a_threat() -> None:
     result = moderate("This traffic is killing me. I will kill you", classifier=clf)
     assert result.decision == "rejected"
     assert result.scores["threat"] == 0.95
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("kilyoushtgmarnd \"'.,!?\nमारदूंगा")), max_size=300))
+def test_never_raises_and_spans_stay_in_bounds(text: str) -> None:
+    result = threats.check(text)
+    for reason in result.reasons:
+        assert reason.spans or reason.code == threats.NON_LITERAL
+        for span in reason.spans:
+            assert 0 <= span.start < span.end <= len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "kill " * 3000, "I will " * 3000, "you " * 3000, "Hindus are filthy " * 1500,
+    "ye log " * 3000, "the " * 3000 + "kill", "मार " * 3000, "'" * 5000 + "kill",
+    "a" * 20000, "should be " * 2000, "isko " * 3000 + "maar do",
+])
+def test_adversarial_long_lines_stay_fast(text: str) -> None:
+    start = time.perf_counter()
+    threats.check(text)
+    assert time.perf_counter() - start < 2.0

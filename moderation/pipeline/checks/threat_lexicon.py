@@ -384,24 +384,27 @@ HINDI_SLURS = _compile(
 #: with no word starting with one of these stems can match no threat pattern above, nor a
 #: text without GROUP_STEM a group pattern (most comments), so the check skips them.
 THREAT_STEM = re.compile(
-    r"(?:kill|murder|shoot|shot|stab|hang|hung|lynch|behead|butcher|slaughter|strangl|chok|"
-    r"execut|burn|torch|beat|thrash|slit|rape|bomb|hurt|attack|bur[iy]|drown|gun|skin|end|"
-    r"finish|eliminat|extermin|eradicat|wipe|gass|stone|bullet|break|smash|slap|punch|whip|"
-    r"flog|acid|dead|die|death|next|live|ditch|drain|gutter|body|coffin|hospital|icu|morgue|"
-    r"grave|back|six|lesson|noose|rope|finished|"
-    r"maar|mar|goli|pha+nsi|fa+nsi|khoon|qatl|katl|qatal|jala|kaat|kat|khatam|tod|phod|thok|"
-    r"peet|pit|maaro|tukde|jaan|zinda|la+yak)"
+    r"(?:(?:kill|murder|shoot|stab|hang|lynch|behead|butcher|slaughter|strangl|chok|execut|"
+    r"burn|torch|beat|thrash|rape|bomb|attack|drown|eliminat|extermin|eradicat|bullet|smash|"
+    r"slap|punch|whip|flog|maar|goli|pha+nsi|fa+nsi|khoon|qatl|katl|qatal|khatam|maaro|"
+    r"tukde|zinda|la+yak)\w*"
+    r"|shot|hung|slit|hurt|bury|buried|gun|gunned|skin|skinned|end|finish|finished|wiped|"
+    r"gassed|stoned|break|acid|dead|die|dies|death|next|live|ditch|drain|gutter|body|bodybag|"
+    r"coffin|hospital|icu|morgue|grave|graveyard|back|six|lesson|noose|rope|mar|jala|kaat|"
+    r"kat|tod|phod|thok|peet|pit|pito|jaan)"
 )
 GROUP_STEM = re.compile(
-    r"(?:animal|beast|vermin|rat|roach|cockroach|parasit|pig|swine|dog|monkey|ape|insect|"
-    r"termite|lice|leech|maggot|germ|bacteri|virus|filth|scum|trash|garbage|sub|human|savage|"
-    r"disease|cancer|plague|infest|snake|cattle|jackal|hyena|mosquito|born|breed|throw|kick|"
-    r"drive|chase|send|deport|boot|kutt|kide|keede|ja+nwar|ja+nvar|suar|suwar|suvar|gandagi|"
-    r"kachra|kachda|makh|saa?n?p|de?e?mak|paida|nikal|nikaal|bhaga|bahar)"
+    r"(?:(?:animal|beast|vermin|cockroach|parasit|swine|monkey|insect|termite|leech|maggot|"
+    r"germ|bacteri|virus|filth|savage|infest|snake|jackal|hyena|mosquito|subhuman|kutt|"
+    r"ja+nwar|ja+nvar|gandagi|nikal|nikaal|bhaga)\w*"
+    r"|rat|rats|roach|roaches|pig|pigs|dog|dogs|ape|apes|lice|scum|trash|garbage|sub|human|"
+    r"humans|disease|cancer|plague|cattle|born|breed|throw|kick|drive|chase|send|deport|boot|"
+    r"kide|keede|suar|suwar|suvar|kachra|kachda|makhi|makkhi|saap|saanp|sanp|dimak|deemak|"
+    r"paida|bahar)"
 )
 SLUR_STEM = re.compile(
-    r"(?:maa?d[ae]r|beh?[ae]n|bhen|bahen|benchod|bhosd|bhosa|chutiy|chutia|chootiya|gaandu|"
-    r"haraa?m|lavde|lawde)"
+    r"(?:(?:maa?d[ae]r|beh?[ae]n|bhen|bahen|benchod|bhosd|bhosa|chutiy|chutia|chootiya|gaandu|"
+    r"haraa?m|lavde|lawde)\w*)"
 )
 WORDS = re.compile(r"[^\W\d_]+")
 DEVANAGARI = re.compile(r"[\u0900-\u097f]")

@@ -294,22 +294,32 @@ def assess(text: str) -> Assessment:
     out = Assessment()
     every = lex.DEVANAGARI.search(text) is not None  # no word stems for Devanagari: run all
     words = set(lex.WORDS.findall(text.casefold()))
-    threat_words = every or any(lex.THREAT_STEM.match(w) for w in words)
-    group_words = every or any(lex.GROUP_STEM.match(w) for w in words)
-    if not (threat_words or group_words or every or any(lex.SLUR_STEM.match(w) for w in words)):
+    threat_words = every or any(lex.THREAT_STEM.fullmatch(w) for w in words)
+    group_words = every or any(lex.GROUP_STEM.fullmatch(w) for w in words)
+    slur_words = every or any(lex.SLUR_STEM.fullmatch(w) for w in words)
+    if not (threat_words or group_words or slur_words):
         return out
     quotes = _quoted_ranges(text)
     covered: list[tuple[int, int]] = []
     for sentence in _sentences(text):
-        if threat_words and (every or any(
-                lex.THREAT_STEM.match(w) for w in lex.WORDS.findall(text[slice(*sentence)].casefold()))):
+        here = set(lex.WORDS.findall(text[slice(*sentence)].casefold())) if not every else set()
+        if threat_words and (every or any(lex.THREAT_STEM.fullmatch(w) for w in here)):
             covered.extend(_assess_threats(text, sentence, quotes, out))
             for pattern, why in ((lex.FIGURATIVE, "figurative"), (lex.REPORTED, "reported")):
                 for m in pattern.finditer(text, *sentence):
                     out.non_literal.append((m.start(), m.end(), why))
-        if group_words:
+        if group_words and (every or any(lex.GROUP_STEM.fullmatch(w) for w in here)):
             _assess_groups(text, sentence, quotes, out)
-    _assess_slurs(text, quotes, out)
+    if slur_words:
+        _assess_slurs(text, quotes, out)
+    if threat_words:
+        _explain_violent_words(text, quotes, covered, out)
+    return out
+
+
+def _explain_violent_words(text: str, quotes: list[tuple[int, int]],
+                           covered: list[tuple[int, int]], out: Assessment) -> None:
+    """Sort every violent word into flagged, explained (non-literal) or unexplained."""
     flagged = [span for f in out.findings if f.category == "threat" for span in f.spans]
     explained = [*covered, *((s, e) for s, e, _ in out.non_literal)]
     for m in lex.VIOLENT_WORD.finditer(text):
@@ -322,7 +332,6 @@ def assess(text: str) -> Assessment:
             out.non_literal.append((word[0], word[1], "quoted"))
         else:
             out.unexplained.append(word)
-    return out
 
 
 _WHY = {"quoted": "quoted", "negated": "negated", "condemned": "condemned",
