@@ -27,7 +27,10 @@ pre-moderation carries ``policy:pre_moderation``.
 Site word lists: a ``reject`` word is a hard reason (``blocklist:banned_term``), a
 ``review`` word a soft one (``blocklist:watched_term``), and a ``none`` word is
 *informational* (``blocklist:noted_term``): it is recorded with its spans so
-moderators see it highlighted, but it never changes the decision.
+moderators see it highlighted, but it never changes the decision. So is
+``threat:non_literal`` (the threat check's note that a violent word was figurative,
+negated or quoted; the pipeline has already held the classifier's threat score below
+review for it, see ``run._discount``).
 """
 
 from __future__ import annotations
