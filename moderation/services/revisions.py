@@ -28,6 +28,7 @@ from moderation import audit
 from moderation.domain.actors import Actor
 from moderation.domain.errors import Conflict, NotFound
 from moderation.metrics import ENQUEUE_FAILURES
+from moderation.services import webhooks
 from moderation.store import Comment, CommentRevision, Decision, Verdict
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def edit_comment(
                  target_id=comment_id, site_id=comment.site_id, before=before,
                  after={"revision": comment.revision, "status": "pending"},
                  request_id=request_id)
+    webhooks.record_comment_events(session, "comment.edited", [comment_id], actor=actor)
     session.commit()
 
     try:
