@@ -60,7 +60,7 @@ def address_refusal(address: IPAddress, allowed: Sequence[IPNetwork] = ()) -> st
         return None
     for test, what in (("is_loopback", "a loopback address"), ("is_link_local", "a link-local address"),
                        ("is_multicast", "a multicast address"), ("is_unspecified", "an unspecified address"),
-                       ("is_private", "a private address"), ("is_reserved", "a reserved address")):
+                       ("is_reserved", "a reserved address"), ("is_private", "a private address")):
         if getattr(address, test):
             return what
     if not address.is_global:
