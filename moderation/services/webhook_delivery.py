@@ -114,7 +114,8 @@ def _send(session: Session, delivery_id: int, config: DeliveryConfig, sender: Se
         select(WebhookDelivery, WebhookEvent, WebhookEndpoint)
         .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-        .where(WebhookDelivery.id == delivery_id)).one_or_none()
+        .where(WebhookDelivery.id == delivery_id)
+        .execution_options(populate_existing=True)).one_or_none()  # fresh, not the identity map's
     session.commit()  # end the read transaction: SQLite must not hold a lock during the POST
     if row is None:
         return None

@@ -297,7 +297,7 @@ def test_a_delivery_gives_up_after_its_window_and_the_next_event_goes(hook_app: 
 def test_an_endpoint_failing_for_too_long_is_disabled_and_audited(hook_app: Flask) -> None:
     client = hook_app.test_client()
     admin, site_id = make_key(hook_app, "admin"), make_site(hook_app)
-    with receiving(plan=[500] * 5) as receiver:
+    with receiving(plan=[500] * 1000) as receiver:
         endpoint = add_endpoint(client, admin, site_id, receiver.url)
         comment = add_comment(hook_app, site_id, status="pending")
         moderate(hook_app, comment)
