@@ -207,11 +207,21 @@ def deliver_due(
         if not ids:
             break
         report.claimed += len(ids)
-        for delivery_id in ids:
+        for position, delivery_id in enumerate(ids):
+            if time.monotonic() - started >= budget_seconds:  # hand the rest back at once
+                _release(session, ids[position:], claimer)
+                return report
             sent = _send(session, delivery_id, config, sender)
             if sent is not None:
                 _record(session, *sent, config, claimer, report)
     return report
+
+
+def _release(session: Session, ids: Sequence[int], claimer: str) -> None:
+    session.execute(update(WebhookDelivery)
+                    .where(WebhookDelivery.id.in_(list(ids)), WebhookDelivery.leased_by == claimer)
+                    .values(leased_until=None, leased_by=None).execution_options(synchronize_session=False))
+    session.commit()
 
 
 def next_due(session: Session) -> datetime | None:

@@ -79,7 +79,7 @@ def test_a_moderated_and_then_decided_comment_reaches_the_receiver_signed_and_in
 ) -> None:
     app = make_app(database_url, own_redis_url)
     with receiving(plan=[500, 500]) as receiver:  # the first event is refused twice
-        admin, token, _endpoint = setup_endpoint(app, receiver, ["comment.moderated", "comment.decided"])
+        _admin, token, _endpoint = setup_endpoint(app, receiver, ["comment.moderated", "comment.decided"])
         worker = start_worker(database_url, own_redis_url, tmp_path / "w.log", beat=True, **WORKER_ENV)
         try:
             [comment_id] = post_comments(app, token, 1)
@@ -87,7 +87,7 @@ def test_a_moderated_and_then_decided_comment_reaches_the_receiver_signed_and_in
             assert wait_until(lambda: len(receiver.received) >= 1, timeout=60), (
                 (tmp_path / "w.log").read_text()[-3000:])
             decided = app.test_client().post(
-                f"/v1/comments/{comment_id}/decision", headers=auth(admin),
+                f"/v1/comments/{comment_id}/decision", headers=auth(make_key(app, "moderator")),
                 json={"decision": "rejected", "reason": "test", "override": True})
             assert decided.status_code == 200, decided.get_data(as_text=True)
             assert wait_until(lambda: len(receiver.accepted()) == 2, timeout=90), (
