@@ -311,14 +311,17 @@ def _msg_id() -> str:
 
 
 def _subscribers(
-    session: Session, event_type: str, site_ids: Iterable[int | None]
+    session: Session, event_type: str, site_ids: Iterable[int | None], site_query: Any = None,
 ) -> dict[int | None, list[int]]:
     """Enabled endpoints subscribed to ``event_type``, by site (``None``: every site's
-    compliance endpoints, for cases not confined to one site)."""
+    compliance endpoints, for cases not confined to one site). ``site_query``: a SELECT
+    of site ids instead of ``site_ids``."""
     wanted = set(site_ids)
     stmt = select(WebhookEndpoint.id, WebhookEndpoint.site_id, WebhookEndpoint.event_types).where(
         WebhookEndpoint.enabled.is_(True))
-    if None not in wanted:
+    if site_query is not None:
+        stmt = stmt.where(WebhookEndpoint.site_id.in_(site_query))
+    elif None not in wanted:
         stmt = stmt.where(WebhookEndpoint.site_id.in_([s for s in wanted if s is not None]))
     if event_type in CASE_EVENTS:
         stmt = stmt.where(WebhookEndpoint.compliance.is_(True))
@@ -361,14 +364,16 @@ def record_comment_events(
     when no enabled endpoint of the comments' sites subscribes to it (one query)."""
     if not comment_ids:
         return 0
+    ids = list(comment_ids)
+    subscribers = _subscribers(session, event_type, (),
+                               select(Comment.site_id).where(Comment.id.in_(ids)))
+    if not subscribers:  # the usual case without webhooks: one indexed query, nothing else
+        return 0
     rows = session.execute(
         select(Comment.id, Comment.site_id, Comment.external_id, Comment.article_id, Comment.status,
                Comment.revision, Comment.reason_codes, Comment.toxicity, Comment.last_decision,
                Comment.updated_at, Comment.error_reason)
-        .where(Comment.id.in_(list(comment_ids))).order_by(Comment.id)).all()
-    subscribers = _subscribers(session, event_type, {row.site_id for row in rows})
-    if not subscribers:
-        return 0
+        .where(Comment.id.in_(ids)).order_by(Comment.id)).all()
     decided_by = actor.id if actor is not None else "pipeline"
     events = []
     for row in rows:
