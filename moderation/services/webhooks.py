@@ -419,7 +419,7 @@ def _nudge_after_commit(session: Session) -> None:
         except Exception:  # never fail the change that was just committed
             log.warning("webhook delivery nudge failed; the sweep delivers", exc_info=True)
 
-    def after_rollback(rolled_back: Session) -> None:
+    def after_rollback(rolled_back: Session, _previous: Any) -> None:
         rolled_back.info.pop("webhook_nudge_pending", None)
         if orm_event.contains(rolled_back, "after_commit", after_commit):
             orm_event.remove(rolled_back, "after_commit", after_commit)

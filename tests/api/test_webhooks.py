@@ -400,3 +400,22 @@ def test_a_receiver_is_told_apart_from_others(hook_app: Flask) -> None:
         deliver_until(hook_app, fast_config(hook_app), lambda: len(one.received) == len(two.received) == 1)
     assert one.received[0].verified and two.received[0].verified
     assert not webhooks.verify(second["secret"], one.received[0].headers, one.received[0].body)
+
+
+def test_outbox_rows_and_the_nudge_follow_the_transaction(hook_app: Flask) -> None:
+    """Rolled back with the change: no event and no nudge; committed: both, one nudge."""
+    client = hook_app.test_client()
+    admin, site_id = make_key(hook_app, "admin"), make_site(hook_app)
+    add_endpoint(client, admin, site_id, "http://127.0.0.1:9/hooks")
+    comment = add_comment(hook_app, site_id, status="pending")
+    nudges: list[int] = []
+    with hook_app.extensions["db"].session() as session:
+        session.info["webhook_notify"] = lambda: nudges.append(1)
+        assert webhooks.record_comment_events(session, "comment.edited", [comment], actor=MODERATOR) == 1
+        session.rollback()
+        assert nudges == [] and session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+        webhooks.record_comment_events(session, "comment.edited", [comment], actor=MODERATOR)
+        webhooks.record_comment_events(session, "comment.withdrawn", [comment], actor=MODERATOR)
+        session.commit()
+        assert nudges == [1]
+        assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 2
