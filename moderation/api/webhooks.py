@@ -157,7 +157,8 @@ def _allowed() -> tuple[Any, ...]:
 
 
 @bp.get("/sites/<int:site_id>/webhooks")
-@documented("A site's webhook endpoints (role: admin)", response=EndpointListOut, description="Endpoints")
+@documented("A site's webhook endpoints (role: admin)", response=EndpointListOut, description="Endpoints",
+            errors=(404,))
 @require_role("admin")
 def list_endpoints(site_id: int) -> Response:
     items = webhooks.list_endpoints(db_session(), site_id)
