@@ -18,6 +18,7 @@ from moderation.store.compliance import DisclosureRequest, Export, ExportApprova
 from moderation.store.feedback import Feedback
 from moderation.store.sites import ApiKey, Ban, Site
 from moderation.store.users import ConsoleSession, RecoveryCode, User, UserSite
+from moderation.store.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiKey",
@@ -41,4 +42,8 @@ __all__ = [
     "User",
     "UserSite",
     "Verdict",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]
