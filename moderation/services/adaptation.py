@@ -43,9 +43,15 @@ class NothingToRollBack(Conflict):
     code = "no_site_model"
 
 
+#: Perspective attribute names → our categories (suggestscore feedback).
+PERSPECTIVE_CATEGORIES = {"severe_toxicity": "toxicity", "insult": "abusive",
+                          "profanity": "obscene", "identity_attack": "discriminatory"}
+
+
 def _category(reason: str) -> str | None:
     text = reason.strip().lower()
     text = text.removeprefix("category:").strip()
+    text = PERSPECTIVE_CATEGORIES.get(text, text)
     return text if text in CATEGORIES else None
 
 
@@ -82,13 +88,20 @@ def gather_examples(session: Session, site_id: int) -> tuple[list[Example], int 
             continue
         labels[("comment", r.comment_id)] = Example(
             text, r.decision == "rejected", r.created_at, _category(r.reason), r.language)
-    suggestions: dict[tuple[Any, ...], list[Feedback]] = {}
+    groups: list[list[Feedback]] = []
     for fb in session.scalars(select(Feedback).where(Feedback.site_id == site_id)
                               .order_by(Feedback.id)):
-        # one suggestion = its rows (one per attribute), written together
-        group_key = (fb.text, fb.comment_id, fb.actor, fb.client_token, fb.created_at)
-        suggestions.setdefault(group_key, []).append(fb)
-    for group in suggestions.values():
+        # one suggestion = its rows (one per attribute), written together with consecutive ids
+        last = groups[-1][0] if groups else None
+        if last is not None and (last.text, last.comment_id, last.actor, last.client_token,
+                                 last.community_id) == (fb.text, fb.comment_id, fb.actor,
+                                                        fb.client_token, fb.community_id) \
+                and abs((fb.created_at - last.created_at).total_seconds()) < 1 \
+                and fb.attribute not in {f.attribute for f in groups[-1]}:
+            groups[-1].append(fb)
+        else:
+            groups.append([fb])
+    for group in groups:
         top = max(group, key=lambda fb: fb.score)
         first = group[0]
         example = Example(first.text, top.score >= 0.5, first.created_at,
