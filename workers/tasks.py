@@ -77,10 +77,15 @@ def classifier() -> Any:
                                    threads=settings.tier2_threads)
 
 
-@functools.cache
-def site_classifiers() -> SiteClassifiers:
-    """The sites' active models over :func:`classifier`, cached per worker process."""
-    return SiteClassifiers(classifier())
+_site_classifiers: SiteClassifiers | None = None
+
+
+def site_classifiers(base: Any) -> SiteClassifiers:
+    """The sites' active models over ``base`` (:func:`classifier`), kept per worker process."""
+    global _site_classifiers
+    if _site_classifiers is None or _site_classifiers.base is not base:
+        _site_classifiers = SiteClassifiers(base)
+    return _site_classifiers
 
 
 def _database() -> Database:
@@ -141,14 +146,15 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
     outcome_label = "error"
     settings = current_app.extensions["settings"]
     try:
-        clf = TierCount(classifier())
+        base = classifier()
+        clf = TierCount(base)
         with _database().session() as session:
             try:
                 batch = moderation_service.moderate_batch(
                     session, comment_id, clf, size=settings.worker_batch,
                     claimer=self.request.id, lease_seconds=settings.worker_claim_seconds,
                     fatal=(SoftTimeLimitExceeded,), defaults=policy_defaults(settings),
-                    site_classifiers=site_classifiers())
+                    site_classifiers=site_classifiers(base))
             except SoftTimeLimitExceeded:
                 session.rollback()
                 moderation_service.mark_error(session, comment_id, "moderation timed out")

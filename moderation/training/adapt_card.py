@@ -64,13 +64,14 @@ def render_card(report: dict[str, Any]) -> str:
     ]
     if "train_100k_s" in report:
         lines.append(f"- Training on {report['train_n']:,} decisions (resampled from the stream), "
-                     f"gate and refit included: **{report['train_100k_s']:.0f} s** with "
-                     f"{report['threads']} BLAS threads (target < 5 min on 2 cores).")
+                     f"gate and refit included: **{report['train_100k_s']:.0f} s** wall, "
+                     f"{report['train_100k_cpu_s']:.0f} CPU-seconds, with {report['threads']} "
+                     "BLAS threads on a shared 2-core machine (target < 5 min on 2 cores).")
     if "speed" in report:
         sp = report["speed"]
         lines.append(f"- Scoring, full `predict_batch` (scores and spans), one thread, Civil "
-                     f"Comments texts: base alone **{sp['base']:,}/s**, with a site model "
-                     f"**{sp['site']:,}/s** (target ≥ 5,000/s/core).")
+                     f"Comments texts, per CPU-second: base alone **{sp['base']:,}/s**, with a "
+                     f"site model **{sp['site']:,}/s** (target ≥ 5,000/s/core).")
     lines += [
         "",
         "## Settings",

@@ -58,7 +58,7 @@ def test_adapt_trains_activates_and_score_site_uses_it_then_rollback(
     seed_decisions(app, site, stream(400))
     result = invoke("adapt", "--site", "news-one")
     assert result.exit_code == 0, result.output
-    assert "400 labels (280 approved" in result.output or "400 labels (" in result.output
+    assert "site news-one: 400 labels (" in result.output
     assert "training on 320 older labels, validating on the 80 most recent" in result.output
     assert f"site{site}.v1 (active): activated" in result.output
 
