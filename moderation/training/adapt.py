@@ -18,6 +18,7 @@ Steps:
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -104,7 +106,9 @@ def fit(scored: Scored, y: np.ndarray, config: AdaptConfig, *, version: str,
     compact = sp.csr_matrix((x.data, remap[x.indices], x.indptr), shape=(x.shape[0], len(cols)))
     design = sp.hstack([compact, sp.csr_matrix(scored.base_raw)], format="csr")
     model = LogisticRegression(C=config.c, max_iter=config.max_iter, solver="lbfgs")
-    model.fit(design, y)
+    with warnings.catch_warnings():  # max_iter is a deliberate bound on training time
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(design, y)
     coef = model.coef_[0]
     weight = coef[: len(cols)]
     keep = weight != 0

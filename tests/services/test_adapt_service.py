@@ -119,7 +119,8 @@ def test_train_activate_retrain_and_roll_back_twice_all_audited(
     with app.extensions["db"].session() as session:
         statuses = {r.label: r.status for r in adaptation.site_models(session, site)}
         assert statuses == {f"site{site}.v1": "retired", f"site{site}.v2": "active"}
-        s = _site(app, site)
+        s = session.get(Site, site)
+        assert s is not None
         gone, restored = adaptation.rollback(session, s, actor=OPERATOR)
         assert (gone.label, restored and restored.label) == (f"site{site}.v2", f"site{site}.v1")
         gone, restored = adaptation.rollback(session, s, actor=OPERATOR)
