@@ -15,6 +15,12 @@ def _met(n: int, value: float) -> str:
     return f"≥ {target:.2f}: {'met' if value >= target else '**not met**'}"
 
 
+def _languages(row: dict[str, Any]) -> str:
+    if "languages" not in row:
+        return "not recorded"
+    return ", ".join(row["languages"]) or "—"
+
+
 def render_card(report: dict[str, Any]) -> str:
     cfg = report["config"]
     lines = [
@@ -54,7 +60,7 @@ def render_card(report: dict[str, Any]) -> str:
                 f"{'activated' if row['activated'] else 'kept the base'}")
         lines.append(f"| {row['decisions']:,} | {row['rejected']:,} | {row['dev_auc']:.3f} | "
                      f"{_met(row['decisions'], row['dev_auc'])} | {gate} | "
-                     f"{', '.join(row['languages']) or '—'} |")
+                     f"{_languages(row)} |")
     lines += [
         f"| base model alone | | {report['base_dev_auc']:.3f} (toxicity; "
         f"{report['base_dev_auc_max']:.3f} max over categories) | | | |",
@@ -67,6 +73,9 @@ def render_card(report: dict[str, Any]) -> str:
                      f"gate and refit included: **{report['train_100k_s']:.0f} s** wall, "
                      f"{report['train_100k_cpu_s']:.0f} CPU-seconds, with {report['threads']} "
                      "BLAS threads on a shared 2-core machine (target < 5 min on 2 cores).")
+    if "train_100k_s" not in report and "speed" not in report:
+        lines.append("- Training time on 100,000 decisions and scoring speed: not measured in "
+                     "this run (`benchmarks/adapt.py` measures both).")
     if "speed" in report:
         sp = report["speed"]
         lines.append(f"- Scoring, full `predict_batch` (scores and spans), one thread, Civil "
