@@ -20,7 +20,8 @@ from moderation.webhook_queue import DELIVER_TASK, DUE_SOON_TASK, WEBHOOK_QUEUE
 SWEEP_TASK = "moderation.sweep_pending"
 RETENTION_TASK = "moderation.retention_run"
 CHECKPOINT_TASK = "moderation.audit_checkpoint"
-__all__ = ["CHECKPOINT_TASK", "MODERATE_TASK", "RETENTION_TASK", "SWEEP_TASK", "celery_config",
+ADAPT_TASK = "moderation.adapt_sites"
+__all__ = ["ADAPT_TASK", "CHECKPOINT_TASK", "MODERATE_TASK", "RETENTION_TASK", "SWEEP_TASK", "celery_config",
            "celery_init_app"]
 
 
@@ -75,8 +76,23 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": DUE_SOON_TASK,
                 "schedule": timedelta(minutes=5),
             },
+            **_adapt_schedule(settings),
         },
     }
+
+
+def _adapt_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Site models (README, "Learning from moderators"): nightly for every site with new
+    decisions, and after every MODERATION_ADAPT_EVERY_DECISIONS decisions."""
+    entries: dict[str, dict[str, Any]] = {}
+    if settings.adapt_nightly_hour >= 0:
+        entries["adapt-nightly"] = {"task": ADAPT_TASK, "kwargs": {"nightly": True},
+                                    "schedule": crontab(minute=41, hour=settings.adapt_nightly_hour)}
+    if settings.adapt_every_decisions > 0:
+        entries["adapt-after-decisions"] = {
+            "task": ADAPT_TASK, "kwargs": {"nightly": False},
+            "schedule": timedelta(seconds=settings.adapt_check_interval_seconds)}
+    return entries
 
 
 def celery_init_app(app: Flask) -> Celery:

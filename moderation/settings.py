@@ -205,6 +205,20 @@ class Settings(BaseSettings):
     audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
     audit_checkpoint_interval_seconds: float = Field(default=3600.0, gt=0)
 
+    #: --- learning from moderators (README, "Learning from moderators") ---
+    #: Labels of each class (approved, rejected) a site needs before its model trains.
+    adapt_min_labels: int = Field(default=50, ge=1)
+    #: The site model activates only if its validation ROC AUC beats the base's by this.
+    adapt_margin: float = Field(default=0.02, ge=-1.0, le=1.0)
+    #: Share of the site's most recent labels held out for validation.
+    adapt_holdout_fraction: float = Field(default=0.2, gt=0.0, lt=1.0)
+    #: Beat retrains a site after this many new decisions (0: nightly only) ...
+    adapt_every_decisions: int = Field(default=500, ge=0)
+    #: ... checked this often; and every night at adapt_nightly_hour (UTC) for every site
+    #: with any new decision (-1: no nightly run).
+    adapt_check_interval_seconds: float = Field(default=600.0, gt=0)
+    adapt_nightly_hour: int = Field(default=2, ge=-1, le=23)
+
     def audit_key_bytes(self) -> bytes | None:
         """The configured audit key (None: the development key of moderation/audit.py)."""
         if self.audit_key:
