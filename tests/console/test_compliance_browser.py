@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ import pyotp
 import pytest
 from flask import Flask
 
+from moderation.domain.actors import Actor
+from moderation.services import disclosure
+from moderation.services.scopes import Scope
 from tests.console.conftest import PASSWORD, LiveServer, create_person
 from tests.console.test_browser_console import _axe
 from tests.support.compliance_data import export_dir, seed_comment  # noqa: F401 (fixture)
@@ -44,6 +48,18 @@ def _enrol(page: Any, username: str) -> str:
     page.get_by_role("link", name="I have saved them; continue").click()
     page.wait_for_selector("[data-cases]")
     return secret
+
+
+def _earlier_cases(app: Flask, site: int) -> None:
+    """Two older cases: one past its deadline, one due within the due-soon window."""
+    now = datetime.now(UTC)
+    with app.extensions["db"].session() as session:
+        for reference, authority, received in (("FIR 88/2026", "Cyber Crime Police, Mumbai", 75),
+                                               ("Order 19/2026", "Election Commission", 60)):
+            disclosure.create_request(
+                session, disclosure.CaseInput(authority, reference, "IT Rules 2021 r.3(1)(j)",
+                                              now - timedelta(hours=received), None, ""),
+                Scope(site_id=site), Actor.system("test", "setup"), default_due_hours=72)
 
 
 def test_a_case_from_order_to_verified_download_with_two_people(
@@ -79,7 +95,10 @@ def test_a_case_from_order_to_verified_download_with_two_people(
     expect(export_row).to_contain_text("You are waiting for a second person")
     assert export_row.locator('[data-action="approve"]').count() == 0  # never for its creator
     sha256 = export_row.locator("[data-sha256]").inner_text().strip()
+    _earlier_cases(app, site)  # so the list shows every deadline state
     page.goto("/console/compliance/cases")
+    expect(page.locator('[data-due-state="overdue"]').first).to_contain_text("Overdue")
+    expect(page.locator('[data-due-state="due_soon"]').first).to_contain_text("Due soon")
     row = page.locator(f'[data-case-id="{case_id}"]')
     expect(row).to_contain_text("On track")  # received now: 72 hours to go
     assert _axe(page) == []
@@ -118,7 +137,7 @@ def test_a_case_from_order_to_verified_download_with_two_people(
     # ... and uploads the file to verify it against the recorded SHA-256
     page.goto(f"/console/compliance/cases/{case_id}")
     page.get_by_label(f"File to verify against export {export_id}").set_input_files(str(saved))
-    page.locator(f'[data-export-id="{export_id}"]').get_by_role("button", name="Verify").click()
+    page.locator(f'[data-export-id="{export_id}"]').get_by_role("button", name="Verify", exact=True).click()
     expect(page.locator("[data-verify-result]")).to_have_attribute("data-verify-result", "match")
     assert page.locator("[data-recorded-sha256]").inner_text() == sha256
     page.goto("/console/compliance/cases?show=all")

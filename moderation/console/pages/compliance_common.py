@@ -70,8 +70,10 @@ def stepped_up_until(now: datetime | None = None) -> datetime | None:
 
 
 def step_up_prompt(purpose: str, next_url: str | None = None, *, error: str | None = None,
-                   status: int = 401) -> ResponseReturnValue:
-    """The page asking for a fresh code before ``purpose`` (then back to ``next_url``)."""
+                   status: int = 200) -> ResponseReturnValue:
+    """The page asking for a fresh code before ``purpose`` (then back to ``next_url``).
+
+    A plain 200 page with the form (``data-step-up``): what was asked for is not served."""
     target = next_url or request.full_path.rstrip("?")
     return render_template("pages/compliance/step_up.html", purpose=purpose, next=target,
                            error=error, window_minutes=int(STEP_UP_WINDOW.total_seconds() // 60)), status

@@ -44,7 +44,7 @@ def step_up() -> ResponseReturnValue:
     """
     next_url = safe_next(request.values.get("next")) or url_for("console.compliance_cases")
     if request.method == "GET":
-        return step_up_prompt("continue", next_url, status=200)
+        return step_up_prompt("continue", next_url)
     user = auth.current_user()
     if not user.totp_enabled:
         return step_up_prompt("continue", next_url, error="Set up two-step sign-in on your account "
