@@ -1,7 +1,7 @@
 """compcon: console step-up time; export approvals by a person without a key
 
 Revision ID: compcon_0001
-Revises: disclose_0001
+Revises: adapt_0001
 Create Date: 2026-12-02 06:30:00
 
 - ``console_sessions.stepped_up_at``: when the person last entered a TOTP code in this
@@ -19,7 +19,7 @@ from alembic import op
 import moderation.store.base
 
 revision: str = 'compcon_0001'
-down_revision: str | None = 'disclose_0001'
+down_revision: str | None = 'adapt_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

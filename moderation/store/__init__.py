@@ -16,8 +16,10 @@ from moderation.store.comments import (
 )
 from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
 from moderation.store.feedback import Feedback
+from moderation.store.site_models import SiteModel
 from moderation.store.sites import ApiKey, Ban, Site
 from moderation.store.users import ConsoleSession, RecoveryCode, User, UserSite
+from moderation.store.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiKey",
@@ -38,7 +40,12 @@ __all__ = [
     "RecoveryCode",
     "SenderDetails",
     "Site",
+    "SiteModel",
     "User",
     "UserSite",
     "Verdict",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]
