@@ -21,6 +21,8 @@ SWEEP_TASK = "moderation.sweep_pending"
 RETENTION_TASK = "moderation.retention_run"
 CHECKPOINT_TASK = "moderation.audit_checkpoint"
 ADAPT_TASK = "moderation.adapt_sites"
+#: Retention runs daily at this UTC time (the compliance console shows the next run).
+RETENTION_HOUR, RETENTION_MINUTE = 3, 17
 __all__ = ["ADAPT_TASK", "CHECKPOINT_TASK", "MODERATE_TASK", "RETENTION_TASK", "SWEEP_TASK", "celery_config",
            "celery_init_app"]
 
@@ -60,7 +62,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             # Daily: anonymise sender details past MODERATION_RETENTION_DAYS, skipping holds.
             "retention-purge": {
                 "task": RETENTION_TASK,
-                "schedule": crontab(minute=17, hour=3),
+                "schedule": crontab(minute=RETENTION_MINUTE, hour=RETENTION_HOUR),
             },
             # Signed audit checkpoints outside the database (README, "Audit log").
             "audit-checkpoint": {

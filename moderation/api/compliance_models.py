@@ -22,6 +22,15 @@ class ScopeOut(Out):
     until: str | None = None
 
 
+class ActorRefOut(Out):
+    """Who did it: the actor id, the display name then, and the person behind it."""
+
+    id: str
+    name: str
+    #: ``user:N`` or ``key:N``; None where it isn't known
+    person: str | None
+
+
 class CaseLinksOut(Out):
     self: str
     exports: str
@@ -44,7 +53,7 @@ class CaseOut(Out):
     site_id: int | None
     notes: str
     #: the creator's actor id (``user:3``, ``key:7``)
-    created_by: str
+    created_by: ActorRefOut
     created_at: str
     closed_at: str | None
     #: requested comment ids the case's site doesn't hold (so no record of them is covered)
@@ -64,15 +73,6 @@ class DueCasesOut(Out):
     due_soon_hours: int
     #: overdue or due within the window, soonest first
     requests: list[CaseOut]
-
-
-class ActorRefOut(Out):
-    """Who did it: the actor id, the display name then, and the person behind it."""
-
-    id: str
-    name: str
-    #: ``user:N`` or ``key:N``; None where it isn't known
-    person: str | None
 
 
 class ApprovalOut(Out):
@@ -188,7 +188,7 @@ class HoldOut(Out):
     notes: str
     expires_at: str | None
     released_at: str | None
-    created_by: str
+    created_by: ActorRefOut
     created_at: str
     out_of_scope_comment_ids: list[int]
     warnings: list[str]

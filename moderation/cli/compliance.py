@@ -1,4 +1,5 @@
-"""Compliance commands: ``compliance …`` (exports), ``retention run``, ``senders erase``.
+"""Compliance commands: ``compliance …`` (cases, exports, holds), ``retention run``,
+``senders erase``.
 
 ``compliance`` subcommands act as a compliance API key (``--key`` or
 ``MODERATION_COMPLIANCE_KEY``) under exactly the API's rules: site scoping,
@@ -9,17 +10,21 @@ with the operating-system user as the actor.
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation import keys as key_service
-from moderation.services import disclosure, exports, retention
+from moderation.services import disclosure, exports, holds, retention
 from moderation.services.access import Actor, ComplianceError, actor_for_key
-from moderation.services.scopes import Scope
+from moderation.services.scopes import Scope, build_scope
 from moderation.services.sender_records import count_candidates, iso
 from moderation.settings import Settings, load_settings
 from moderation.store import Site
@@ -169,6 +174,189 @@ def due_command(token: str) -> None:
             state = disclosure.due_state(case, within_hours=hours)
             click.echo(f"#{case.id}\t{state}\tdue {iso(case.due_at)}\t"
                        f"{case.authority}\t{case.legal_reference}")
+
+
+def _exit_for(error: ComplianceError) -> None:
+    """The service's refusal as one line on stderr, exit 2 for bad input, 1 otherwise."""
+    details = "; ".join(d.get("message", "") for d in error.details if d.get("message"))
+    click.echo(f"Error: {error.message}" + (f" ({details})" if details else ""), err=True)
+    sys.exit(error.exit_code)
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 time from the command line (UTC when it names no zone)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-11-01T09:00Z", param_hint=name) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _scope_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The case/hold scope, as the API's: every option given must match."""
+    options = [
+        click.option("--site", "site", default=None, help="Site name or id (a site key: its own)."),
+        click.option("--comment-ids", default=None, help="Comma-separated comment ids."),
+        click.option("--article", "article_id", default=None, help="Article id."),
+        click.option("--email", "sender_email", default=None, help="Sender email address."),
+        click.option("--ip", "sender_ip", default=None, help="Sender IP address or CIDR block."),
+        click.option("--since", default=None, help="Submitted at or after (ISO 8601)."),
+        click.option("--until", default=None, help="Submitted at or before (ISO 8601)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _scope(session: Session, actor: Actor, site: str | None, comment_ids: str | None,
+           article_id: str | None, sender_email: str | None, sender_ip: str | None,
+           since: str | None, until: str | None) -> Scope:
+    ids: list[int] | None = None
+    if comment_ids is not None:
+        try:
+            ids = [int(part) for part in comment_ids.replace(" ", "").split(",") if part]
+        except ValueError:
+            raise click.BadParameter("comma-separated ids, e.g. 101,102",
+                                     param_hint="--comment-ids") from None
+        if not ids or any(i <= 0 for i in ids):
+            raise click.BadParameter("comma-separated positive ids", param_hint="--comment-ids")
+    if sender_ip is not None:
+        try:
+            ipaddress.ip_network(sender_ip.strip(), strict=False)
+        except ValueError:
+            raise click.BadParameter("an IP address or CIDR block", param_hint="--ip") from None
+    site_ref: str | int | None = int(site) if site is not None and site.isdigit() else site
+    scope = build_scope(session, actor, site=site_ref, comment_ids=ids, article_id=article_id,
+                        sender_email=sender_email, sender_ip=sender_ip, since=_when(since, "--since"),
+                        until=_when(until, "--until"))
+    disclosure.require_narrow(scope)
+    return scope
+
+
+def _who(session: Session, actor_id: str | None) -> str:
+    person = disclosure.person_record(session, actor_id)
+    return f"{person['name']} ({person['id']})"
+
+
+@compliance.command("open-case")
+@click.option("--authority", required=True, help="Who sent the order.")
+@click.option("--reference", "legal_reference", required=True, help="The order's reference.")
+@click.option("--basis", "legal_basis", required=True, help="The legal basis it cites.")
+@click.option("--received-at", default=None, help="When it arrived (ISO 8601; default now).")
+@click.option("--due-at", default=None, help="Deadline (default: received + 72 h).")
+@click.option("--notes", default="", help="Free-text notes.")
+@_scope_options
+@key_option
+def open_case_command(authority: str, legal_reference: str, legal_basis: str, received_at: str | None,
+                      due_at: str | None, notes: str, token: str, **scope: str | None) -> None:
+    """Open a disclosure case for an order (audited; it holds its scope until closed)."""
+    settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    for name, value, limit in (("--authority", authority, 300), ("--reference", legal_reference, 300),
+                               ("--basis", legal_basis, 1000)):
+        if not value.strip() or len(value) > limit:
+            raise click.BadParameter(f"1 to {limit} characters", param_hint=name)
+    received = _when(received_at, "--received-at") or datetime.now(UTC)
+    if received > datetime.now(UTC):
+        raise click.BadParameter("can't be in the future", param_hint="--received-at")
+    with db.session() as session:
+        try:
+            case = disclosure.create_request(
+                session, disclosure.CaseInput(authority.strip(), legal_reference.strip(),
+                                              legal_basis.strip(), received, _when(due_at, "--due-at"),
+                                              notes),
+                _scope(session, actor, **scope), actor,
+                default_due_hours=settings.disclosure_default_due_hours)
+        except ComplianceError as exc:
+            _exit_for(exc)
+            return
+        preview = disclosure.preview_scope(session, Scope.from_json(case.scope, case.site_id))
+        click.echo(f"case {case.id} opened by {_who(session, case.created_by)}: due {iso(case.due_at)}; "
+                   f"{preview.comments} comment(s) from {preview.senders} sender(s) in scope")
+
+
+@compliance.command("cases")
+@click.option("--status", type=click.Choice(["open", "exported", "closed"]), default=None)
+@key_option
+def cases_command(status: str | None, token: str) -> None:
+    """List cases with their deadline state and who opened them."""
+    settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    with db.session() as session:
+        for case in disclosure.list_requests(session, actor, status=status):
+            state = disclosure.due_state(case, within_hours=settings.disclosure_due_soon_hours)
+            click.echo(f"#{case.id}\t{case.status}\t{state}\tdue {iso(case.due_at)}\t"
+                       f"{case.legal_reference}\topened by {_who(session, case.created_by)}")
+
+
+@compliance.group("hold")
+def hold_group() -> None:
+    """Legal holds: keep records from retention and erasure."""
+
+
+@hold_group.command("create")
+@click.option("--reference", required=True, help="The order or matter the hold is for.")
+@click.option("--expires-at", default=None, help="When it lapses (ISO 8601; default: never).")
+@click.option("--notes", default="")
+@_scope_options
+@key_option
+def hold_create_command(reference: str, expires_at: str | None, notes: str, token: str,
+                        **scope: str | None) -> None:
+    """Place a legal hold on a scope (audited)."""
+    _settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    if not reference.strip() or len(reference) > 300:
+        raise click.BadParameter("1 to 300 characters", param_hint="--reference")
+    expires = _when(expires_at, "--expires-at")
+    if expires is not None and expires <= datetime.now(UTC):
+        raise click.BadParameter("a hold that has already expired would hold nothing",
+                                 param_hint="--expires-at")
+    with db.session() as session:
+        try:
+            hold = holds.create_hold(session, scope=_scope(session, actor, **scope),
+                                     reference=reference.strip(), notes=notes, expires_at=expires,
+                                     actor=actor)
+        except ComplianceError as exc:
+            _exit_for(exc)
+            return
+        preview = disclosure.preview_scope(session, Scope.from_json(hold.scope, hold.site_id))
+        click.echo(f"hold {hold.id} placed by {_who(session, hold.created_by)}: "
+                   f"{preview.comments} comment(s) from {preview.senders} sender(s), "
+                   f"expires {iso(hold.expires_at) or 'never'}")
+
+
+@hold_group.command("release")
+@click.option("--hold", "hold_id", type=int, required=True)
+@key_option
+def hold_release_command(hold_id: int, token: str) -> None:
+    """Release a legal hold (audited)."""
+    _settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    with db.session() as session:
+        try:
+            hold = holds.release_hold(session, hold_id, actor)
+        except ComplianceError as exc:
+            _exit_for(exc)
+            return
+        click.echo(f"hold {hold.id} released at {iso(hold.released_at)}")
+
+
+@hold_group.command("list")
+@click.option("--all", "include_inactive", is_flag=True, help="Also released and expired holds.")
+@key_option
+def hold_list_command(include_inactive: bool, token: str) -> None:
+    """List holds: what each covers, until when, who placed it."""
+    _settings, db = _setup()
+    actor = _compliance_actor(db, token)
+    now = datetime.now(UTC)
+    with db.session() as session:
+        for hold in holds.list_holds(session, actor, include_inactive=include_inactive, now=now):
+            state = "active" if holds.is_active(hold, now) else (
+                "released" if hold.released_at else "expired")
+            click.echo(f"#{hold.id}\t{state}\t{hold.reference}\tscope {hold.scope}\t"
+                       f"expires {iso(hold.expires_at) or 'never'}\tby {_who(session, hold.created_by)}")
 
 
 @click.group("retention")

@@ -145,6 +145,8 @@ def login_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Re
             if row.stage != console_sessions.STAGE_FULL:
                 return _to("console.login_totp" if user.totp_enabled else "console.totp_enrol")
             if roles and user.role not in roles:
+                if request.endpoint == "console.queue_home":  # /console/ is everyone's way in
+                    return redirect(_home())
                 raise Forbidden(f"This page needs one of the roles: {', '.join(roles)}.")
             return view(*args, **kwargs)
 
@@ -169,6 +171,10 @@ def safe_next(value: str | None) -> str | None:
 
 
 def _home() -> str:
+    user: User | None = g.get("console_user")
+    if user is not None and user.role == "compliance" \
+            and "console.compliance_cases" in current_app.view_functions:
+        return url_for("console.compliance_cases")
     return url_for("console.account") if "console.queue" not in current_app.view_functions \
         else url_for("console.queue")
 

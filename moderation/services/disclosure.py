@@ -10,14 +10,76 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation import audit
-from moderation.services.access import Actor, Conflict, Invalid, NotFound, in_id_range
+from moderation.services.access import Actor, Conflict, Invalid, NotFound, actor_for_key, in_id_range
 from moderation.services.scopes import Scope
-from moderation.store import DisclosureRequest
+from moderation.store import ApiKey, Comment, DisclosureRequest, SenderDetails, User
+
+
+def person_record(session: Session, actor_id: str | None, name: str | None = None,
+                  person: str | None = None) -> dict[str, Any]:
+    """How the author of a case, hold, export or approval is shown: ``{"id", "name", "person"}``.
+
+    ``name`` is the display name recorded at the time when there is one; otherwise it is
+    looked up from the account or key the id names (a key made by a person shows as
+    "Name (key name)"), so nobody reads a bare ``key:7``.
+    """
+    if not actor_id:
+        return {"id": None, "name": name or "unknown", "person": person}
+    kind, _, raw = actor_id.partition(":")
+    if name is None or person is None:
+        if kind == "user" and raw.isdigit():
+            user = session.get(User, int(raw))
+            name = name or (user.display_name if user is not None else None)
+            person = person or actor_id
+        elif kind == "key" and raw.isdigit():
+            key = session.get(ApiKey, int(raw))
+            if key is not None:
+                actor = actor_for_key(key)
+                name, person = name or actor.display_name, person or actor.person_id
+        elif kind == "system":
+            name = name or raw
+    return {"id": actor_id, "name": name or actor_id, "person": person or actor_id}
+
+
+def require_narrow(scope: Scope) -> None:
+    """A case or hold names at least one target (comment ids, site, article, email or IP)."""
+    if (scope.comment_ids is None and scope.site_id is None and scope.article_id is None
+            and scope.sender_email is None and scope.sender_ip is None):
+        raise Invalid.field("scope", "too_broad", "Name at least one of: a site, comment ids, an "
+                            "article, a sender email or a sender IP.")
+
+
+@dataclass(frozen=True)
+class ScopePreview:
+    comments: int
+    senders: int
+
+
+def preview_scope(session: Session, scope: Scope) -> ScopePreview:
+    """How many comments, and how many distinct senders, a scope matches now (nothing is
+    read out: counts only). Senders are told apart by their site's pseudonym."""
+    base = (select(Comment.id, Comment.site_id, Comment.sender_pseudonym, SenderDetails.ip)
+            .outerjoin(SenderDetails, SenderDetails.comment_id == Comment.id)
+            .where(*scope.conditions()))
+    if not scope.needs_ip_check:
+        sub = base.subquery()
+        comments = int(session.scalar(select(func.count()).select_from(sub)) or 0)
+        senders = int(session.scalar(select(func.count()).select_from(
+            select(sub.c.site_id, sub.c.sender_pseudonym).distinct().subquery())) or 0)
+        return ScopePreview(comments, senders)
+    seen: set[tuple[int, str]] = set()
+    count = 0
+    for _id, site_id, pseudonym, ip in session.execute(base):
+        if scope.ip_matches(ip):
+            count += 1
+            seen.add((site_id, pseudonym))
+    return ScopePreview(count, len(seen))
 
 
 @dataclass(frozen=True)
@@ -69,8 +131,8 @@ def visible_request(session: Session, request_id: int, actor: Actor) -> Disclosu
 def list_requests(session: Session, actor: Actor, *, status: str | None = None,
                   limit: int = 100) -> list[DisclosureRequest]:
     query = select(DisclosureRequest).order_by(DisclosureRequest.id.desc()).limit(limit)
-    if actor.is_scoped:
-        query = query.where(DisclosureRequest.site_id == actor.site_id)
+    if actor.site_ids is not None:
+        query = query.where(DisclosureRequest.site_id.in_(sorted(actor.site_ids)))
     if status is not None:
         query = query.where(DisclosureRequest.status == status)
     return list(session.scalars(query))
@@ -88,8 +150,8 @@ def due_requests(session: Session, actor: Actor, *, within_hours: int,
              .where(DisclosureRequest.status != "closed", DisclosureRequest.answered_at.is_(None),
                     DisclosureRequest.due_at <= now + timedelta(hours=within_hours))
              .order_by(DisclosureRequest.due_at, DisclosureRequest.id))
-    if actor.is_scoped:
-        query = query.where(DisclosureRequest.site_id == actor.site_id)
+    if actor.site_ids is not None:
+        query = query.where(DisclosureRequest.site_id.in_(sorted(actor.site_ids)))
     return list(session.scalars(query))
 
 

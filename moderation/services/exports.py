@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.domain.errors import DomainError
 from moderation.services.access import Actor, Conflict, Corrupted, NotFound, Refused, in_id_range
-from moderation.services.disclosure import visible_request
+from moderation.services.disclosure import person_record, visible_request
 from moderation.services.scopes import Scope, out_of_scope_ids, out_of_scope_warning
 from moderation.services.sender_records import FIELDS, iso, iter_batches
 from moderation.store import ApiKey, DisclosureRequest, Export, ExportApproval
@@ -41,6 +41,8 @@ from moderation.store import ApiKey, DisclosureRequest, Export, ExportApproval
 #: Leading characters that make spreadsheets evaluate a cell (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1 << 16
+#: Who may approve an export: a compliance officer (key or person), or an admin person.
+APPROVER_ROLES = ("compliance", "admin")
 
 Progress = Callable[[int], None]
 
@@ -245,6 +247,17 @@ def visible_export(session: Session, export_id: int, actor: Actor) -> Export:
     return export
 
 
+def list_exports(session: Session, actor: Actor, *, case_id: int | None = None,
+                 limit: int = 100) -> list[Export]:
+    """The newest exports ``actor`` may see (of one case, when given)."""
+    query = select(Export).order_by(Export.id.desc()).limit(limit)
+    if actor.site_ids is not None:
+        query = query.where(Export.site_id.in_(sorted(actor.site_ids)))
+    if case_id is not None:
+        query = query.where(Export.request_id == case_id)
+    return list(session.scalars(query))
+
+
 def approvals(session: Session, export_id: int) -> list[ExportApproval]:
     return list(session.scalars(select(ExportApproval).where(ExportApproval.export_id == export_id)
                                 .order_by(ExportApproval.id)))
@@ -269,7 +282,9 @@ def approve_export(session: Session, export_id: int, actor: Actor, *,
                    request_id: str | None = None) -> Export:
     """Record a second person's approval; the creator's own (by any of their keys) is refused."""
     export = visible_export(session, export_id, actor)
-    if actor.key_id is None and actor.user_id is None:
+    # A person approves with one of their keys or signed in to the console (no key); the
+    # service itself (system actors) and other roles never do.
+    if (actor.key_id is None and actor.user_id is None) or actor.role not in APPROVER_ROLES:
         raise Refused("Only a compliance officer can approve an export.")
     if export.status == "deleted":
         raise Conflict("This export was deleted.")
@@ -281,7 +296,8 @@ def approve_export(session: Session, export_id: int, actor: Actor, *,
         session.commit()
         raise Refused("An export must be approved by a different person than the one who created it "
                       "(another key of the same person doesn't count).")
-    if any(a.person_id == actor.person_id or (a.person_id is None and a.key_id == actor.key_id)
+    if any(a.person_id == actor.person_id
+           or (a.person_id is None and actor.key_id is not None and a.key_id == actor.key_id)
            for a in approvals(session, export.id)):
         return export
     before = export.status
@@ -290,7 +306,7 @@ def approve_export(session: Session, export_id: int, actor: Actor, *,
     export.status = "ready"
     try:
         session.flush()
-    except IntegrityError:  # the same key approved concurrently
+    except IntegrityError:  # the same key or person approved concurrently
         session.rollback()
         return visible_export(session, export_id, actor)
     audit.record(session, actor=actor, action="compliance.export.approve", target_type="export",
@@ -383,12 +399,12 @@ def describe(session: Session, export: Export) -> dict[str, Any]:
         "record_count": export.record_count,
         "size_bytes": export.size_bytes,
         "approval_required": export.approval_required,
-        "approvals": [{"by": {"id": a.approved_by, "name": a.approved_by_name or a.approved_by,
-                              "person": a.person_id or f"key:{a.key_id}"},
+        "approvals": [{"by": person_record(session, a.approved_by, a.approved_by_name,
+                                          a.person_id or (f"key:{a.key_id}" if a.key_id else None)),
                        "at": iso(a.created_at)}
                       for a in approvals(session, export.id)],
-        "created_by": {"id": export.created_by, "name": export.created_by_name or export.created_by,
-                       "person": creator_person(session, export)},
+        "created_by": person_record(session, export.created_by, export.created_by_name,
+                                    creator_person(session, export)),
         "created_at": iso(export.created_at),
         "out_of_scope_comment_ids": missing,
         "warnings": [warning] if warning else [],

@@ -44,7 +44,7 @@ def create_hold(
     request_id: str | None = None,
 ) -> LegalHold:
     hold = LegalHold(site_id=scope.site_id, scope=scope.to_json(), reference=reference, notes=notes,
-                     expires_at=expires_at, created_by_key_id=actor.key_id, created_by=actor.label)
+                     expires_at=expires_at, created_by_key_id=actor.key_id, created_by=actor.id)
     session.add(hold)
     session.flush()
     audit.record(session, actor=actor, action="compliance.hold.create", target_type="legal_hold",
@@ -66,8 +66,8 @@ def visible_hold(session: Session, hold_id: int, actor: Actor) -> LegalHold:
 def list_holds(session: Session, actor: Actor, *, include_inactive: bool = False,
                now: datetime | None = None) -> list[LegalHold]:
     query = select(LegalHold).order_by(LegalHold.id.desc()).limit(500)
-    if actor.is_scoped:
-        query = query.where(LegalHold.site_id == actor.site_id)
+    if actor.site_ids is not None:
+        query = query.where(LegalHold.site_id.in_(sorted(actor.site_ids)))
     if not include_inactive:
         now = now or datetime.now(UTC)
         query = query.where(LegalHold.released_at.is_(None),

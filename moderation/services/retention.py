@@ -30,7 +30,7 @@ from moderation.senders import ALL_SITES, normalise_email, pseudonym
 from moderation.services.access import Actor
 from moderation.services.holds import ActiveHold, active_holds, holds_on
 from moderation.services.scopes import Record, Scope
-from moderation.store import Comment, DisclosureRequest, Export, SenderDetails
+from moderation.store import AuditEvent, Comment, DisclosureRequest, Export, SenderDetails
 
 BATCH_SIZE = 1000
 ERASED_VALUES: dict[str, Any] = {"name": None, "email": None, "ip": None, "user_agent": None,
@@ -112,6 +112,32 @@ def sweep_exports(session: Session, export_dir: Path | str, *, lifetime_days: in
                        closed_at=case.closed_at.isoformat(), lifetime_days=lifetime_days)
         deleted += 1
     return ExportSweep(deleted, kept)
+
+
+def next_daily_run(hour: int, minute: int, now: datetime | None = None) -> datetime:
+    """The next time a job scheduled daily at ``hour:minute`` UTC runs."""
+    now = now or datetime.now(UTC)
+    candidate = now.astimezone(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return candidate if candidate > now else candidate + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """The newest audited retention run: when, by whom, and its counts."""
+
+    at: datetime
+    actor: str
+    actor_name: str | None
+    counts: dict[str, Any]
+
+
+def last_run(session: Session) -> LastRun | None:
+    """The newest ``retention.purge`` audit event (dry runs change nothing and aren't audited)."""
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.purge")
+                            .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if event is None:
+        return None
+    return LastRun(event.created_at, event.actor, event.actor_name, dict(event.after or {}))
 
 
 def _records(session: Session, *conditions: Any) -> Iterator[list[Record]]:

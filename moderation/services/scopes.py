@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from moderation.services.access import Actor, NotFound
+from moderation.services.access import Actor, Invalid, NotFound
 from moderation.store import Comment, SenderDetails, Site
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -151,7 +151,8 @@ def resolve_site(session: Session, site: str | int | None, actor: Actor) -> int 
     """The site a new case or hold is confined to.
 
     A scoped key is always confined to its own site; naming another site answers
-    exactly as naming one that doesn't exist (not found).
+    exactly as naming one that doesn't exist (not found). A person on several sites
+    must name one.
     """
     site_id: int | None = None
     if site is not None:
@@ -159,7 +160,13 @@ def resolve_site(session: Session, site: str | int | None, actor: Actor) -> int 
         site_id = session.scalars(select(Site.id).where(where)).one_or_none()
         if site_id is None or not actor.may_see(site_id):
             raise NotFound("No such site.")
-    return site_id if site_id is not None else actor.site_id
+    if site_id is None and actor.is_scoped:
+        if actor.site_id is None:  # a person on several sites names the one the case is about
+            raise Invalid.field("scope.site", "required",
+                                "Choose the site: you act on several, and a case or hold "
+                                "covers one site.")
+        return actor.site_id
+    return site_id
 
 
 def build_scope(

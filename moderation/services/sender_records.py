@@ -30,10 +30,10 @@ FIELDS = (
 
 
 def iso(value: datetime | None) -> str | None:
-    """UTC, ISO 8601, with a ``Z`` suffix."""
+    """UTC, ISO 8601 with a ``+00:00`` offset: the format of every other API timestamp."""
     if value is None:
         return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat()
 
 
 def _base_query(scope: Scope) -> Any:

@@ -76,14 +76,16 @@ class Export(Base):
 
 
 class ExportApproval(Base):
-    """A second compliance key's approval of an export. Append-only."""
+    """A second person's approval of an export (by one of their keys, or in the console
+    with none). Append-only."""
 
     __tablename__ = "compliance_export_approvals"
-    __table_args__ = (UniqueConstraint("export_id", "key_id", name="uq_export_approvals_export_key"),)
+    __table_args__ = (UniqueConstraint("export_id", "key_id", name="uq_export_approvals_export_key"),
+                      UniqueConstraint("export_id", "person_id", name="uq_export_approvals_export_person"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     export_id: Mapped[int] = mapped_column(ForeignKey("compliance_exports.id"), index=True)
-    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     approved_by: Mapped[str] = mapped_column(String(100))
     #: The approver's person (never the export creator's person).
     person_id: Mapped[str | None] = mapped_column(String(100))

@@ -79,6 +79,9 @@ class ConsoleSession(Base):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     #: A TOTP secret being set up in this session, kept here until a code confirms it.
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    #: When the person last proved a TOTP code again here (step-up for sender details and
+    #: export downloads, valid for a few minutes).
+    stepped_up_at: Mapped[datetime | None]
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
 

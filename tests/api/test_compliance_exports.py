@@ -54,7 +54,7 @@ def test_order_to_verified_approved_export(app: Flask, client: FlaskClient) -> N
 
     case = open_case(client, officer, {"site": "news-one", "sender_email": "ASHA@example.com"})
     assert case["status"] == "open"
-    assert case["due_at"] == "2026-11-04T09:00:00Z"  # received_at + 72 hours
+    assert case["due_at"] == "2026-11-04T09:00:00+00:00"  # received_at + 72 hours
 
     export = export_case(client, officer, case["id"])
     assert export["status"] == "awaiting_approval" and export["record_count"] == 3
@@ -80,7 +80,7 @@ def test_order_to_verified_approved_export(app: Flask, client: FlaskClient) -> N
     row = rows[0]
     assert row["sender_ip"] == "203.0.113.7" and row["sender_email"] == "asha@example.com"
     assert row["submitted_from"] == "198.51.100.1" and row["sender_user_agent"] == "Mozilla/5.0"
-    assert row["submitted_at"].endswith("Z") and row["site"] == "news-one"
+    assert row["submitted_at"].endswith("+00:00") and row["site"] == "news-one"
     assert json.loads(row["verdicts"])[0]["decision"] == "needs_review"
     assert json.loads(row["decisions"])[0]["reason"] == "abusive"
 

@@ -17,11 +17,16 @@ def register(bp: Blueprint) -> None:
         bans,
         comments,
         common,
+        compliance_cases,
+        compliance_exports,
+        compliance_holds,
+        compliance_ops,
         dashboard,
         queue,
         search,
     )
 
     common.register(bp)
-    for module in (queue, comments, search, bans, dashboard, admin_sites, admin_keys, admin_policy):
+    for module in (queue, comments, search, bans, dashboard, admin_sites, admin_keys, admin_policy,
+                   compliance_cases, compliance_exports, compliance_holds, compliance_ops):
         module.register(bp)
