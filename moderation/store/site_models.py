@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.store.base import Base, utcnow
@@ -39,7 +39,7 @@ class SiteModel(Base):
     artifact: Mapped[bytes | None] = mapped_column(LargeBinary)
     last_decision_id: Mapped[int | None]
     trained_by: Mapped[str] = mapped_column(String(100))  # the actor's stable id
-    train_seconds: Mapped[float | None]
+    train_seconds: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
     retired_at: Mapped[datetime | None]
