@@ -10,9 +10,11 @@ from typing import Any
 from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
+from kombu import Exchange, Queue
 
 from moderation.queue import MODERATE_TASK
 from moderation.settings import Settings
+from moderation.webhook_queue import DELIVER_TASK, DUE_SOON_TASK, WEBHOOK_QUEUE
 
 #: Task names (the web side and beat only ever refer to tasks by name).
 SWEEP_TASK = "moderation.sweep_pending"
@@ -31,6 +33,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_default_queue": "moderation",
+        # Workers consume both queues unless started with -Q (README, "Webhooks").
+        "task_queues": (Queue("moderation", Exchange("moderation"), routing_key="moderation"),
+                        Queue(WEBHOOK_QUEUE, Exchange(WEBHOOK_QUEUE), routing_key=WEBHOOK_QUEUE)),
+        "task_routes": {DELIVER_TASK: {"queue": WEBHOOK_QUEUE}, DUE_SOON_TASK: {"queue": WEBHOOK_QUEUE}},
         "worker_prefetch_multiplier": 4,
         "task_soft_time_limit": settings.task_soft_time_limit,
         "task_time_limit": settings.task_time_limit,
@@ -60,6 +66,15 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "audit-checkpoint": {
                 "task": CHECKPOINT_TASK,
                 "schedule": timedelta(seconds=settings.audit_checkpoint_interval_seconds),
+            },
+            # Webhooks: deliver what the nudges missed, and announce cases due soon.
+            "webhooks-deliver": {
+                "task": DELIVER_TASK,
+                "schedule": timedelta(seconds=settings.webhook_sweep_interval_seconds),
+            },
+            "webhooks-due-soon": {
+                "task": DUE_SOON_TASK,
+                "schedule": timedelta(minutes=5),
             },
             **_adapt_schedule(settings),
         },

@@ -45,6 +45,7 @@ from moderation.services.access import SYSTEM_RETENTION
 from moderation.services.policies import policy_defaults
 from moderation.services.site_serving import SiteClassifiers
 from moderation.store.database import Database
+from moderation.verdict_signal import notifier
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
     started = time.perf_counter()
     outcome_label = "error"
     settings = current_app.extensions["settings"]
+    settled: list[int] = []  # committed verdicts or errors, announced to waiting requests
     try:
         base = classifier()
         clf = TierCount(base)
@@ -157,7 +159,8 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                     site_classifiers=site_classifiers(base))
             except SoftTimeLimitExceeded:
                 session.rollback()
-                moderation_service.mark_error(session, comment_id, "moderation timed out")
+                if moderation_service.mark_error(session, comment_id, "moderation timed out"):
+                    settled.append(comment_id)
                 raise
             except Exception as exc:
                 session.rollback()
@@ -171,8 +174,10 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                         raise
                     raise transient from exc
                 log.exception("permanent failure moderating comment %s", comment_id)
-                moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}")
+                if moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}"):
+                    settled.append(comment_id)
                 raise
+        settled += [outcome.comment_id for outcome in batch.moderated]
         outcome_label = "ok" if batch.own.result is not None else "noop"
         TIER2_ESCALATED.inc(clf.tiers["tier2"])
         for outcome in batch.moderated:
@@ -183,6 +188,7 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                      extra={"comment_id": outcome.comment_id})
         return batch.own.verdict_id
     finally:
+        notifier(current_app.extensions, settings).settled(settled)  # never raises
         TASK_DURATION.labels(MODERATE_TASK, outcome_label).observe(time.perf_counter() - started)
         task_request_id.reset(token)
 

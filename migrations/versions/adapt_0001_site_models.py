@@ -14,7 +14,7 @@ from alembic import op
 import moderation.store.base
 
 revision: str = 'adapt_0001'
-down_revision: str | None = 'disclose_0001'
+down_revision: str | None = 'hooks_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,3 +30,6 @@ def init_app(app: Flask) -> None:
     ratelimit.init_app(app)
     for module in (review, decisions, bans, stats, admin, audit_log, perspective, site_models):
         app.register_blueprint(module.bp)
+    from moderation.api import webhooks
+
+    app.register_blueprint(webhooks.bp)

@@ -38,6 +38,7 @@ def build_cli() -> click.Group:
         devstack,
         ops,
         users,
+        webhooks,
     )
 
     @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,7 +46,7 @@ def build_cli() -> click.Group:
         """Comment moderation service: operations, models and compliance."""
 
     for module in (ops, devstack, classifier_commands, compliance, audit_commands, users,
-                   adapt_commands):
+                   adapt_commands, webhooks):
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.domain.actors import Actor
 from moderation.domain.errors import NotFound
+from moderation.services import webhooks
 from moderation.store import Comment, Decision
 
 Outcome = Literal["decided", "not_found", "conflict"]
@@ -91,6 +92,7 @@ def decide(
                  after={"status": decision, "reason": reason, "override": override,
                         "decision_id": row.id},
                  request_id=request_id)
+    webhooks.record_comment_events(session, "comment.decided", [comment_id], actor=actor)
     session.commit()
     return DecisionResult(comment_id, "decided", status=decision, decision=row)
 

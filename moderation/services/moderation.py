@@ -40,7 +40,7 @@ from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, w
 from moderation.pipeline.policy import Policy, PolicyDefaults
 from moderation.pipeline.run import ClassifierLike, PipelineInput, PipelineResult, moderate_many
 from moderation.pipeline.types import CheckResult
-from moderation.services import policies
+from moderation.services import policies, webhooks
 from moderation.services.bans import active_at
 from moderation.services.site_serving import SiteClassifiers
 from moderation.settings import load_settings
@@ -334,7 +334,9 @@ def _write_verdicts(
           "language": done[i].language.as_dict(), "created_at": now, "revision": revisions[i]}
          for i in pending],
     )
-    return {comment_id: verdict_id for verdict_id, comment_id in inserted}
+    written = {comment_id: verdict_id for verdict_id, comment_id in inserted}
+    webhooks.record_comment_events(session, "comment.moderated", pending)  # the outbox, same transaction
+    return written
 
 
 def moderate_comment(
@@ -355,5 +357,7 @@ def mark_error(session: Session, comment_id: int, reason: str) -> bool:
                 claimed_until=None, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
+    if changed.rowcount:  # type: ignore[attr-defined]
+        webhooks.record_comment_events(session, "comment.error", [comment_id])
     session.commit()
     return bool(changed.rowcount)  # type: ignore[attr-defined]

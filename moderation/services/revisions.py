@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.domain.actors import Actor
 from moderation.domain.errors import Conflict, NotFound
+from moderation.services import webhooks
 from moderation.services.intake import try_enqueue
 from moderation.store import Comment, CommentRevision, Decision, Verdict
 
@@ -110,6 +111,7 @@ def edit_comment(
                  target_id=comment_id, site_id=comment.site_id, before=before,
                  after={"revision": comment.revision, "status": "pending"},
                  request_id=request_id)
+    webhooks.record_comment_events(session, "comment.edited", [comment_id], actor=actor)
     session.commit()
 
     enqueued = try_enqueue(enqueue, comment_id, request_id, what="edited comment")

@@ -19,6 +19,7 @@ from moderation.store.feedback import Feedback
 from moderation.store.site_models import SiteModel
 from moderation.store.sites import ApiKey, Ban, Site
 from moderation.store.users import ConsoleSession, RecoveryCode, User, UserSite
+from moderation.store.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiKey",
@@ -43,4 +44,8 @@ __all__ = [
     "User",
     "UserSite",
     "Verdict",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]
