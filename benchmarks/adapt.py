@@ -153,13 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     steps = [s for s in steps if s <= len(stream)]
     print(f"base {base.version}; stream {len(stream)} decisions "
           f"({sum(e.rejected for e in stream)} rejected); dev {len(dev)} comments", flush=True)
-    curve, base_auc, base_max = learning_curve(base, stream, dev, steps, config)
-    print(f"  base model on the same dev split: ROC AUC {base_auc:.3f} (toxicity), "
-          f"{base_max:.3f} (max over categories)", flush=True)
     report: dict = {"base_version": base.version, "stream": len(stream), "dev": len(dev),
-                    "curve": curve, "base_dev_auc": base_auc, "base_dev_auc_max": base_max,
                     "config": config.__dict__, "cpu": platform.processor() or platform.machine(),
                     "threads": os.environ.get("OMP_NUM_THREADS")}
+    if steps:
+        curve, base_auc, base_max = learning_curve(base, stream, dev, steps, config)
+        print(f"  base model on the same dev split: ROC AUC {base_auc:.3f} (toxicity), "
+              f"{base_max:.3f} (max over categories)", flush=True)
+        report.update(curve=curve, base_dev_auc=base_auc, base_dev_auc_max=base_max)
     if args.train_n:
         seconds, cpu, result = training_time(base, stream, args.train_n, config)
         report["train_100k_s"] = round(seconds, 1)
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         report["speed"] = speed
         print(f"  scoring, one thread, full predict: base {speed['base']:,}/s, "
               f"with the site model {speed['site']:,}/s", flush=True)
-    if args.card:
+    if args.card and steps:
         args.card.write_text(render_card(report), encoding="utf-8")
         print(f"wrote {args.card}")
     if args.json:

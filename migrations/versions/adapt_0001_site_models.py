@@ -1,7 +1,7 @@
 """adapt: site models learnt from each site's moderators (one row per adaptation run)
 
 Revision ID: adapt_0001
-Revises: disclose_0001
+Revises: hooks_0001
 Create Date: 2026-12-02 06:40:00
 """
 from __future__ import annotations
