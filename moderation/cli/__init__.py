@@ -30,13 +30,21 @@ class _Cli(click.Group):
 
 def build_cli() -> click.Group:
     """Assemble the top-level command group from the per-topic modules."""
-    from moderation.cli import audit_commands, classifier_commands, compliance, devstack, ops, users
+    from moderation.cli import (
+        audit_commands,
+        classifier_commands,
+        compliance,
+        coral_commands,
+        devstack,
+        ops,
+        users,
+    )
 
     @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
     def cli() -> None:
         """Comment moderation service: operations, models and compliance."""
 
-    for module in (ops, devstack, classifier_commands, compliance, audit_commands, users):
+    for module in (ops, devstack, classifier_commands, compliance, audit_commands, users, coral_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli
