@@ -111,8 +111,8 @@ def test_signature_checks_are_pure_and_constant_time_over_every_pair() -> None:
     body = b'{\n  "action": "NEW"\n}'
     secrets = [(1, SECRET.encode()), (2, ROTATED.encode())]
     both = coral_secrets.sign(body, [ROTATED, SECRET])
-    assert coral_secrets.check_signature(body, both, secrets).secret_id == 2
-    assert coral_secrets.check_signature(body, coral_secrets.sign(body, [SECRET]), secrets).secret_id == 1
+    assert coral_secrets.check_signature(body, both, secrets).secret_id == 1  # the first that matches
+    assert coral_secrets.check_signature(body, coral_secrets.sign(body, [ROTATED]), secrets).secret_id == 2
     assert coral_secrets.check_signature(body + b" ", both, secrets).problem == "mismatch"
     assert coral_secrets.check_signature(body, None, secrets).problem == "missing"
     assert coral_secrets.check_signature(body, "sha256=zz", secrets).problem == "malformed"
