@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from typing import Any, Literal
 
 from flask import Blueprint, Response, current_app, request
 from prometheus_client import Counter, Histogram
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from moderation import audit
 from moderation.api.auth import current_actor, require_role
@@ -92,6 +91,16 @@ class ExternalModerationRequest(_Loose):
     tenantDomain: str | None = Field(default=None, max_length=500)  # noqa: N815
     #: Coral 6.x sent ``tenant: {id, domain}`` instead of tenantID/tenantDomain
     tenant: CoralTenantIn | None = None
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> ExternalModerationRequest:
+        tenant, site = self.tenant or CoralTenantIn(), self.site or CoralSiteIn()
+        values = (self.comment.body, self.comment.parentID, self.comment.id, self.author.id,
+                  self.author.role, self.story.id, self.story.url, site.id, self.tenantID,
+                  self.tenantDomain, tenant.id, tenant.domain)
+        if any(value and "\x00" in value for value in values):
+            raise ValueError("text fields must not contain NUL characters")
+        return self
 
 
 # --- Coral's response: only fields and values of its schema -----------------------------
@@ -218,9 +227,9 @@ class CoralSecretIn(BaseModel):
 
     #: Coral's signing secret (``empsec_…``), copied from its external moderation phase
     secret: str = Field(min_length=1, max_length=300)
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
     #: when to stop accepting it (ISO 8601 with an offset); none: until revoked
-    expires_at: datetime | None = Field(default=None, strict=False)
+    expires_at: AwareDatetime | None = Field(default=None, strict=False)
 
 
 class CoralSecretOut(Out):

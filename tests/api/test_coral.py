@@ -365,7 +365,8 @@ def test_a_body_that_isnt_corals_request_is_422(client: FlaskClient, site_id: in
     for request in ({"action": "NEW", "comment": {"body": "hi"}},
                     {**coral_request(), "action": "DELETE"},
                     {**coral_request(), "author": {"id": 17, "role": "COMMENTER"}},
-                    {**coral_request(), "comment": {"body": "<p> </p>", "parentID": None}}):
+                    {**coral_request(), "comment": {"body": "<p> </p>", "parentID": None}},
+                    {**coral_request(), "comment": {"body": "nul \u0000 here", "parentID": None}}):
         answer = send(client, site_id, request)
         assert answer.status_code == 422, (request, answer.get_data())
         error = answer.get_json()["error"]
