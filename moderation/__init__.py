@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``test_config`` overrides settings fields by name (``database_url``, ``redis_url``,
     ...); everything else comes from the environment (see moderation/settings.py).
     """
-    from moderation import errors, logs
+    from moderation import errors, logs, webhook_queue
     from moderation.api import context, converters, guards
     from moderation.api import init_app as init_api
     from moderation.celery_setup import celery_init_app
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_api(app)
     init_console(app)
     celery_init_app(app)
+    webhook_queue.init_app(app)
     if settings.proxy_hops:
         # Trust exactly this many proxies' X-Forwarded-For/-Proto/-Host (README, "Deployment"):
         # request.remote_addr, and so each comment's submitted_from, is then the client's address.

@@ -10,15 +10,18 @@ from typing import Any
 from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
+from kombu import Exchange, Queue
 
 from moderation.queue import MODERATE_TASK
 from moderation.settings import Settings
+from moderation.webhook_queue import DELIVER_TASK, DUE_SOON_TASK, WEBHOOK_QUEUE
 
 #: Task names (the web side and beat only ever refer to tasks by name).
 SWEEP_TASK = "moderation.sweep_pending"
 RETENTION_TASK = "moderation.retention_run"
 CHECKPOINT_TASK = "moderation.audit_checkpoint"
-__all__ = ["CHECKPOINT_TASK", "MODERATE_TASK", "RETENTION_TASK", "SWEEP_TASK", "celery_config",
+ADAPT_TASK = "moderation.adapt_sites"
+__all__ = ["ADAPT_TASK", "CHECKPOINT_TASK", "MODERATE_TASK", "RETENTION_TASK", "SWEEP_TASK", "celery_config",
            "celery_init_app"]
 
 
@@ -30,6 +33,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_default_queue": "moderation",
+        # Workers consume both queues unless started with -Q (README, "Webhooks").
+        "task_queues": (Queue("moderation", Exchange("moderation"), routing_key="moderation"),
+                        Queue(WEBHOOK_QUEUE, Exchange(WEBHOOK_QUEUE), routing_key=WEBHOOK_QUEUE)),
+        "task_routes": {DELIVER_TASK: {"queue": WEBHOOK_QUEUE}, DUE_SOON_TASK: {"queue": WEBHOOK_QUEUE}},
         "worker_prefetch_multiplier": 4,
         "task_soft_time_limit": settings.task_soft_time_limit,
         "task_time_limit": settings.task_time_limit,
@@ -60,8 +67,32 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": CHECKPOINT_TASK,
                 "schedule": timedelta(seconds=settings.audit_checkpoint_interval_seconds),
             },
+            # Webhooks: deliver what the nudges missed, and announce cases due soon.
+            "webhooks-deliver": {
+                "task": DELIVER_TASK,
+                "schedule": timedelta(seconds=settings.webhook_sweep_interval_seconds),
+            },
+            "webhooks-due-soon": {
+                "task": DUE_SOON_TASK,
+                "schedule": timedelta(minutes=5),
+            },
+            **_adapt_schedule(settings),
         },
     }
+
+
+def _adapt_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Site models (README, "Learning from moderators"): nightly for every site with new
+    decisions, and after every MODERATION_ADAPT_EVERY_DECISIONS decisions."""
+    entries: dict[str, dict[str, Any]] = {}
+    if settings.adapt_nightly_hour >= 0:
+        entries["adapt-nightly"] = {"task": ADAPT_TASK, "kwargs": {"nightly": True},
+                                    "schedule": crontab(minute=41, hour=settings.adapt_nightly_hour)}
+    if settings.adapt_every_decisions > 0:
+        entries["adapt-after-decisions"] = {
+            "task": ADAPT_TASK, "kwargs": {"nightly": False},
+            "schedule": timedelta(seconds=settings.adapt_check_interval_seconds)}
+    return entries
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -163,6 +163,29 @@ class Settings(BaseSettings):
     export_key: str = Field(default="", repr=False)
     export_key_file: Path | None = None
 
+    #: --- Signed webhooks (README, "Webhooks") ---
+    #: Comma-separated networks (CIDR) that webhook endpoints may resolve to although they
+    #: are not public (loopback, private, link-local, ...). Empty: public addresses only.
+    #: Cloud metadata addresses are refused whatever this says. ``make run`` and the tests
+    #: allow loopback (``127.0.0.0/8,::1/128``).
+    webhook_allowed_networks: str = ""
+    #: Connecting to a receiver may take this long; the whole attempt (connect, send,
+    #: answer) at most ``webhook_timeout_seconds``.
+    webhook_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    #: At most this much of a receiver's answer is read (the rest is dropped).
+    webhook_max_response_bytes: int = Field(default=16 * 1024, ge=0, le=1024 * 1024)
+    #: Retries: exponential from the base delay (with jitter), each at most the max delay,
+    #: for at most the window since the first attempt; then the delivery is failed.
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_max_delay_seconds: float = Field(default=3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=86400.0, gt=0)
+    #: An endpoint whose every attempt failed for this long is disabled (audited).
+    webhook_disable_after_seconds: float = Field(default=5 * 86400.0, gt=0)
+    #: Deliveries one task claims at once, and how often beat looks for due ones.
+    webhook_batch: int = Field(default=10, ge=1, le=500)
+    webhook_sweep_interval_seconds: float = Field(default=5.0, gt=0)
+
     def export_key_bytes(self) -> bytes:
         """The AES-256 key export files are encrypted with (SHA-256 of the configured secret)."""
         import hashlib
@@ -196,6 +219,20 @@ class Settings(BaseSettings):
     audit_checkpoint_file: Path = Path("var/audit-checkpoints.jsonl")
     audit_checkpoint_interval_seconds: float = Field(default=3600.0, gt=0)
 
+    #: --- learning from moderators (README, "Learning from moderators") ---
+    #: Labels of each class (approved, rejected) a site needs before its model trains.
+    adapt_min_labels: int = Field(default=50, ge=1)
+    #: The site model activates only if its validation ROC AUC beats the base's by this.
+    adapt_margin: float = Field(default=0.02, ge=-1.0, le=1.0)
+    #: Share of the site's most recent labels held out for validation.
+    adapt_holdout_fraction: float = Field(default=0.2, gt=0.0, lt=1.0)
+    #: Beat retrains a site after this many new decisions (0: nightly only) ...
+    adapt_every_decisions: int = Field(default=500, ge=0)
+    #: ... checked this often; and every night at adapt_nightly_hour (UTC) for every site
+    #: with any new decision (-1: no nightly run).
+    adapt_check_interval_seconds: float = Field(default=600.0, gt=0)
+    adapt_nightly_hour: int = Field(default=2, ge=-1, le=23)
+
     def audit_key_bytes(self) -> bytes | None:
         """The configured audit key (None: the development key of moderation/audit.py)."""
         if self.audit_key:
@@ -209,6 +246,27 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_path_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        import ipaddress
+
+        for item in (part.strip() for part in value.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not a network (CIDR such as 127.0.0.0/8)") from None
+        return value
+
+    @property
+    def webhook_networks(self) -> tuple[Any, ...]:
+        """``webhook_allowed_networks`` parsed (ipaddress networks)."""
+        import ipaddress
+
+        return tuple(ipaddress.ip_network(part.strip(), strict=False)
+                     for part in self.webhook_allowed_networks.split(",") if part.strip())
 
     @field_validator("tier2", mode="before")
     @classmethod

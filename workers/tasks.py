@@ -24,7 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from moderation.celery_setup import CHECKPOINT_TASK, RETENTION_TASK, SWEEP_TASK
+from moderation.celery_setup import ADAPT_TASK, CHECKPOINT_TASK, RETENTION_TASK, SWEEP_TASK
 from moderation.classifier.model import ClassifierOutput
 from moderation.classifier.tier2 import load_service_classifier
 from moderation.domain.errors import DomainError
@@ -39,11 +39,13 @@ from moderation.metrics import (
     VERDICTS,
 )
 from moderation.queue import MODERATE_TASK, enqueue_moderation
-from moderation.services import audit_checkpoints, retention, sweeper
+from moderation.services import adaptation, audit_checkpoints, retention, sweeper
 from moderation.services import moderation as moderation_service
 from moderation.services.access import SYSTEM_RETENTION
 from moderation.services.policies import policy_defaults
+from moderation.services.site_serving import SiteClassifiers
 from moderation.store.database import Database
+from moderation.verdict_signal import notifier
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,17 @@ def classifier() -> Any:
     settings = current_app.extensions["settings"]
     return load_service_classifier(settings.model_path or None, settings.tier2,
                                    threads=settings.tier2_threads)
+
+
+_site_classifiers: SiteClassifiers | None = None
+
+
+def site_classifiers(base: Any) -> SiteClassifiers:
+    """The sites' active models over ``base`` (:func:`classifier`), kept per worker process."""
+    global _site_classifiers
+    if _site_classifiers is None or _site_classifiers.base is not base:
+        _site_classifiers = SiteClassifiers(base)
+    return _site_classifiers
 
 
 def _database() -> Database:
@@ -133,17 +146,21 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
     started = time.perf_counter()
     outcome_label = "error"
     settings = current_app.extensions["settings"]
+    settled: list[int] = []  # committed verdicts or errors, announced to waiting requests
     try:
-        clf = TierCount(classifier())
+        base = classifier()
+        clf = TierCount(base)
         with _database().session() as session:
             try:
                 batch = moderation_service.moderate_batch(
                     session, comment_id, clf, size=settings.worker_batch,
                     claimer=self.request.id, lease_seconds=settings.worker_claim_seconds,
-                    fatal=(SoftTimeLimitExceeded,), defaults=policy_defaults(settings))
+                    fatal=(SoftTimeLimitExceeded,), defaults=policy_defaults(settings),
+                    site_classifiers=site_classifiers(base))
             except SoftTimeLimitExceeded:
                 session.rollback()
-                moderation_service.mark_error(session, comment_id, "moderation timed out")
+                if moderation_service.mark_error(session, comment_id, "moderation timed out"):
+                    settled.append(comment_id)
                 raise
             except Exception as exc:
                 session.rollback()
@@ -157,8 +174,10 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                         raise
                     raise transient from exc
                 log.exception("permanent failure moderating comment %s", comment_id)
-                moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}")
+                if moderation_service.mark_error(session, comment_id, f"{type(exc).__name__}: {exc}"):
+                    settled.append(comment_id)
                 raise
+        settled += [outcome.comment_id for outcome in batch.moderated]
         outcome_label = "ok" if batch.own.result is not None else "noop"
         TIER2_ESCALATED.inc(clf.tiers["tier2"])
         for outcome in batch.moderated:
@@ -169,6 +188,7 @@ def moderate_comment(self: Task, comment_id: int, request_id: str | None = None)
                      extra={"comment_id": outcome.comment_id})
         return batch.own.verdict_id
     finally:
+        notifier(current_app.extensions, settings).settled(settled)  # never raises
         TASK_DURATION.labels(MODERATE_TASK, outcome_label).observe(time.perf_counter() - started)
         task_request_id.reset(token)
 
@@ -229,3 +249,27 @@ def audit_checkpoint() -> int | None:
         log.info("audit checkpoint: event %d, %d events", written.event_id, written.count)
         return written.event_id
     return None
+
+
+@shared_task(name=ADAPT_TASK, acks_late=True, max_retries=0, soft_time_limit=1800,
+             time_limit=2400)
+def adapt_sites(nightly: bool = False) -> dict[str, str]:
+    """Retrain the site models that are due (``nightly``: every site with a new decision;
+    otherwise those with MODERATION_ADAPT_EVERY_DECISIONS new ones). Each run is recorded
+    and audited as ``system:adapt``, activated or not."""
+    from moderation.classifier.site_model import fast_tier
+
+    settings = current_app.extensions["settings"]
+    base = fast_tier(classifier())
+    if base is None:
+        log.warning("adaptation skipped: the service classifier has no linear fast tier")
+        return {}
+    outcome: dict[str, str] = {}
+    with _database().session() as session:
+        for site in adaptation.sites_due(session, every=settings.adapt_every_decisions,
+                                         nightly=nightly):
+            run = adaptation.run_adaptation(session, site, base, adaptation.adapt_config(settings),
+                                            actor=adaptation.SYSTEM_ADAPT)
+            outcome[site.name] = f"{run.row.label}: {run.row.status}"
+            log.info("site %s adaptation: %s", site.name, run.row.reason)
+    return outcome

@@ -5,7 +5,7 @@ from typing import Any
 from celery.signals import worker_process_init
 
 from moderation import create_app
-from workers import tasks
+from workers import tasks, webhook_tasks  # noqa: F401 (registers the webhook tasks)
 
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]

@@ -1,7 +1,7 @@
 """coral: Coral Talk signing secrets (encrypted) and the origin of comments a comment system sent
 
 Revision ID: coral_0001
-Revises: disclose_0001
+Revises: adapt_0001
 Create Date: 2026-12-02 06:40:00
 
 - ``coral_secrets``: a site's ``empsec_…`` secrets (several active during a rotation),
@@ -19,7 +19,7 @@ from alembic import op
 import moderation.store.base
 
 revision: str = 'coral_0001'
-down_revision: str | None = 'disclose_0001'
+down_revision: str | None = 'adapt_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,8 +15,22 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(compliance.bp)
-    from moderation.api import admin, audit_log, bans, coral, decisions, perspective, ratelimit, review, stats
+    from moderation.api import (
+        admin,
+        audit_log,
+        bans,
+        coral,
+        decisions,
+        perspective,
+        ratelimit,
+        review,
+        site_models,
+        stats,
+    )
 
     ratelimit.init_app(app)
-    for module in (review, decisions, bans, stats, admin, audit_log, perspective, coral):
+    for module in (review, decisions, bans, stats, admin, audit_log, perspective, site_models, coral):
         app.register_blueprint(module.bp)
+    from moderation.api import webhooks
+
+    app.register_blueprint(webhooks.bp)

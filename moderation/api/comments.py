@@ -5,22 +5,27 @@ the site keys' change feed behind ``GET /v1/comments`` (routed in ``review.py``)
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 from pydantic import Field, StringConstraints, ValidationError, ValidationInfo, field_validator
-from sqlalchemy import select
 
+from moderation.api import answers
 from moderation.api.auth import current_actor, current_key, require_role
-from moderation.api.context import db_session, request_id, settings
-from moderation.api.openapi import (
-    AUTHENTICATED_ERRORS,
-    error_responses,
-    json_response,
-    schema_ref,
+from moderation.api.comment_models import (
+    ChangedAnsweredOut,
+    ChangedOut,
+    CommentAcceptedOut,
+    CommentAnsweredOut,
+    CommentOut,
+    CommentStatusOut,
+    ModeratorCommentStatusOut,
+    VerdictOut,
 )
-from moderation.api.operations import Out, documented, respond
+from moderation.api.context import db_session, request_id, settings
+from moderation.api.operations import Query, documented, respond
 from moderation.api.params import MAX_INT, QueryParams
+from moderation.api.prefer import MAX_WAIT_SECONDS
 from moderation.api.presenters import change_fields, revision_body, site_comment, verdict_body
 from moderation.api.ratelimit import enforce_intake_limits, enforce_key_limit
 from moderation.api.schemas import (
@@ -38,21 +43,17 @@ from moderation.pipeline.structure import DEFAULT_MAX_LENGTH, char_count
 from moderation.queue import enqueue_moderation
 from moderation.services import change_feed, policies
 from moderation.services.intake import submit_comment
+from moderation.services.review import latest_verdicts
 from moderation.services.revisions import edit_comment, revision_history
+from moderation.services.settled import Settled
 from moderation.services.withdrawals import withdraw_comment
-from moderation.store import Comment, Site, Verdict
+from moderation.store import Comment, Site
 
 bp = Blueprint("comments", __name__, url_prefix="/v1")
 
 
 def comment_link(comment_id: int) -> str:
     return url_for("comments.get_comment", comment_id=comment_id)
-
-
-def latest_verdict(comment_id: int) -> Verdict | None:
-    return db_session().scalars(
-        select(Verdict).where(Verdict.comment_id == comment_id).order_by(Verdict.id.desc()).limit(1)
-    ).first()
 
 
 def comment_summary(comment_id: int, status: str) -> dict[str, Any]:
@@ -72,9 +73,37 @@ def visible_comment(comment_id: int) -> Comment:
     return comment
 
 
+#: ``Prefer: wait=N`` (RFC 7240), as intake and edits document it.
+PREFER_WAIT = Query(
+    "Prefer", {"type": "string", "maxLength": 1000},
+    f"wait=N: answer within N seconds (at most {MAX_WAIT_SECONDS}, counted from the request) with "
+    "the verdict, status 200 and Preference-Applied: wait=N; when the time runs out, the usual "
+    "answer. Other preferences, and a wait that isn't whole seconds, are ignored (RFC 7240).",
+    location="header")
+
+
+def _verdict_of(state: Settled) -> VerdictOut | None:
+    return VerdictOut.model_validate(verdict_body(state.verdict)) if state.verdict else None
+
+
+def _answered(state: Settled) -> CommentAnsweredOut:
+    return CommentAnsweredOut.model_validate(
+        {**comment_summary(state.comment.id, state.comment.status), "verdict": _verdict_of(state)})
+
+
 @bp.post("/comments")
+@documented("Submit a reader's comment for moderation (role: site)",
+            body=CommentIn, response=CommentAcceptedOut, status=202,
+            description="Accepted and committed; moderation is queued",
+            other_responses={200: ("A retry (same body): the original comment; with Prefer: wait, "
+                                   "the comment with its verdict (Preference-Applied: wait=N)",
+                                   CommentAnsweredOut)},
+            query=(Query("Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 200},
+                         location="header"), PREFER_WAIT),
+            errors=(409, 422))
 @require_role("site", key_limit=False)
-def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
+def create_comment() -> Response:
+    wait = answers.requested()
     key = current_key()
     session = db_session()
     site = session.get(Site, key.site_id)
@@ -98,34 +127,42 @@ def create_comment() -> tuple[dict[str, Any], int, dict[str, str]]:
         request_id=request_id(),
         enqueue=enqueue_moderation(current_app),
     )
-    body = comment_summary(submission.comment_id, submission.status)
-    headers = {"Location": body["links"]["self"]}
+    body = CommentAcceptedOut.model_validate(comment_summary(submission.comment_id, submission.status))
+    headers = {"Location": body.links.self}
     if not submission.created:
         headers["Idempotent-Replayed"] = "true"
-        return body, 200, headers
-    return body, 202, headers
+    # a new comment the broker didn't take waits for the sweeper: not worth waiting for
+    if wait is not None and (submission.enqueued or not submission.created):
+        answer = answers.when_settled(wait, submission.comment_id, _answered)
+        if answer is not None:
+            return respond(answer, 200, {**headers, **wait.applied})
+    return respond(body, 202 if submission.created else 200, headers)
 
 
 @bp.get("/comments/<int:comment_id>")
+@documented("A comment's status and verdict (site: own comments only)", response=CommentOut,
+            description="The comment and its latest verdict", errors=(404,))
 @require_role("site", "moderator", "admin")
-def get_comment(comment_id: int) -> dict[str, Any]:
+def get_comment(comment_id: int) -> Response:
     comment = visible_comment(comment_id)
     body = comment_summary(comment.id, comment.status)
+    verdict = latest_verdicts(db_session(), [comment.id]).get(comment.id)
     body.update(
         article_id=comment.article_id,
         external_id=comment.external_id,
         created_at=comment.created_at.isoformat(),
-        verdict=None,
+        verdict=verdict_body(verdict) if verdict is not None else None,
         **change_fields(comment),
     )
     if comment.status == "error":
         body["error"] = comment.error_reason
-    verdict = latest_verdict(comment.id)
-    if verdict is not None:
-        body["verdict"] = verdict_body(verdict)
-    if current_key().role != "site":
-        body.update(moderator_details(db_session(), comment))
-    return body
+    if current_key().role == "site":
+        answer = CommentOut(CommentStatusOut.model_validate(body))
+    else:
+        answer = CommentOut(ModeratorCommentStatusOut.model_validate(
+            {**body, **moderator_details(db_session(), comment)}))
+    # ``error`` is sent only for a comment in error: the unset default stays out of the answer
+    return respond(answer, exclude_unset=True)
 
 
 def moderator_details(session: Any, comment: Comment) -> dict[str, Any]:
@@ -170,39 +207,29 @@ def _site_of_key() -> Site:
     return site
 
 
-class LinksOut(Out):
-    self_: str = Field(alias="self")
-
-
-class ChangedOut(Out):
-    """A comment's state after an edit or a withdrawal."""
-
-    id: int
-    status: Literal["pending", "approved", "rejected", "needs_review", "error", "withdrawn"]
-    links: LinksOut
-    #: the current revision (1, then one more per edit)
-    revision: int
-    #: who set the current revision's status; None: not moderated yet
-    decided_by: Literal["system", "moderator"] | None
-    updated_at: str
-    withdrawn_at: str | None
-
-
 def _changed_body(comment: Comment) -> ChangedOut:
     body = comment_summary(comment.id, comment.status)
     body.update(change_fields(comment))
     return ChangedOut.model_validate(body)
 
 
+def _changed_answer(state: Settled) -> ChangedAnsweredOut:
+    body = comment_summary(state.comment.id, state.comment.status)
+    body.update(change_fields(state.comment), verdict=_verdict_of(state))
+    return ChangedAnsweredOut.model_validate(body)
+
+
 @bp.put("/comments/<int:comment_id>")
 @documented("Edit a comment: a new revision, moderated again (role: site, own comments)",
             body=CommentEditIn, response=ChangedOut, status=202,
             description="A new revision was stored; moderation is queued",
-            other_responses={200: ("Same text as the current revision: nothing changed",
-                                   ChangedOut)},
-            errors=(404, 409, 413, 422))
+            other_responses={200: ("Same text as the current revision: nothing changed; with "
+                                   "Prefer: wait, the current revision's verdict "
+                                   "(Preference-Applied: wait=N)", ChangedAnsweredOut)},
+            query=(PREFER_WAIT,), errors=(404, 409, 413, 422))
 @require_role("site")
 def edit_view(comment_id: int) -> Response:
+    wait = answers.requested()
     visible_comment(comment_id)  # 404 before validating the body
     site = _site_of_key()
     max_length = int((site.policy or {}).get("max_length", settings().max_comment_length))
@@ -216,7 +243,13 @@ def edit_view(comment_id: int) -> Response:
                           base_revision=payload.base_revision, request_id=request_id(),
                           enqueue=enqueue_moderation(current_app))
     body = _changed_body(result.comment)
-    return respond(body, 202 if result.changed else 200, {"Location": body.links.self_})
+    headers = {"Location": body.links.self}
+    # an edit the broker didn't take waits for the sweeper: not worth waiting for
+    if wait is not None and (result.enqueued or not result.changed):
+        answer = answers.when_settled(wait, comment_id, _changed_answer)
+        if answer is not None:
+            return respond(answer, 200, {**headers, **wait.applied})
+    return respond(body, 202 if result.changed else 200, headers)
 
 
 @bp.delete("/comments/<int:comment_id>")
@@ -254,117 +287,10 @@ def site_changes() -> dict[str, Any]:
             "has_more": page.has_more}
 
 
-SPAN_SCHEMA = {
-    "type": "object",
-    "required": ["start", "end", "category"],
-    "properties": {"start": {"type": "integer", "minimum": 0},
-                   "end": {"type": "integer", "minimum": 0},
-                   "category": {"type": "string"}},
-}
-REASON_SCHEMA = {
-    "type": "object",
-    "required": ["code", "message", "spans"],
-    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                   "spans": {"type": "array", "items": SPAN_SCHEMA}},
-}
-VERDICT_SCHEMA = {
-    "type": "object",
-    "required": ["decision", "categories", "reasons", "spans", "model_version", "decided_at"],
-    "properties": {
-        "decision": {"type": "string", "enum": ["approved", "rejected", "needs_review"]},
-        "categories": {"type": "object",
-                       "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
-        "reasons": {"type": "array", "items": REASON_SCHEMA},
-        "spans": {"type": "array", "items": SPAN_SCHEMA},
-        "model_version": {"type": "string"},
-        "policy_version": {"type": "integer"},
-        "decided_at": {"type": "string", "format": "date-time"},
-        "revision": {"type": "integer", "minimum": 1},
-    },
-}
-STATUS_ENUM = ["pending", "approved", "rejected", "needs_review", "error", "withdrawn"]
-SUMMARY_SCHEMA = {
-    "type": "object",
-    "required": ["id", "status", "links"],
-    "properties": {
-        "id": {"type": "integer"},
-        "status": {"type": "string", "enum": STATUS_ENUM},
-        "links": {"type": "object", "properties": {"self": {"type": "string"}}},
-    },
-}
-NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-CHANGE_PROPERTIES: dict[str, Any] = {
-    "revision": {"type": "integer", "minimum": 1,
-                 "description": "The current revision (1, then one more per edit)"},
-    "decided_by": {"type": ["string", "null"], "enum": ["system", "moderator", None],
-                   "description": "Who set the current revision's status; null: not yet"},
-    "updated_at": {"type": "string", "format": "date-time"},
-    "withdrawn_at": NULLABLE_TIME,
-}
-FEED_ITEM_SCHEMA = {
-    "type": "object",
-    "required": ["id", "status", "article_id", "links", *CHANGE_PROPERTIES],
-    "properties": {
-        **SUMMARY_SCHEMA["properties"],  # type: ignore[dict-item]
-        **CHANGE_PROPERTIES,
-        "external_id": {"type": ["string", "null"]},
-        "article_id": {"type": "string"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "moderated_at": NULLABLE_TIME,
-        "decided_at": NULLABLE_TIME,
-    },
-}
-FEED_SCHEMA = {
-    "type": "object",
-    "required": ["items", "next_cursor", "has_more"],
-    "properties": {"items": {"type": "array", "items": FEED_ITEM_SCHEMA},
-                   "next_cursor": {"type": "string"}, "has_more": {"type": "boolean"}},
-}
-COMMENT_SCHEMA = {
-    "type": "object",
-    "required": ["id", "status", "links", "article_id", "created_at", "verdict", *CHANGE_PROPERTIES],
-    "properties": {
-        **SUMMARY_SCHEMA["properties"],  # type: ignore[dict-item]
-        **CHANGE_PROPERTIES,
-        "article_id": {"type": "string"},
-        "external_id": {"type": ["string", "null"]},
-        "created_at": {"type": "string", "format": "date-time"},
-        "error": {"type": ["string", "null"]},
-        "verdict": {"oneOf": [VERDICT_SCHEMA, {"type": "null"}]},
-    },
-}
-
-
-OPENAPI_MODELS = (CommentIn,)
-#: The site keys' side of ``GET /v1/comments`` (merged into review.py's operation).
-FEED_PARAMETERS: list[dict[str, Any]] = [
-    {"name": "updated_after", "in": "query", "required": False,
-     "schema": {"type": "string", "format": "date-time"},
-     "description": "Site keys only: start a first sync at comments changed after this time "
-                    "(then pass next_cursor back as cursor)"},
-]
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {
-    "/v1/comments": {"post": {
-        "summary": "Submit a reader's comment for moderation (role: site)",
-        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
-        "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": schema_ref(CommentIn)}}},
-        "responses": {
-            "202": json_response("Accepted and committed; moderation is queued", SUMMARY_SCHEMA),
-            "200": json_response("A retry (same body): the original comment", SUMMARY_SCHEMA),
-            **error_responses(*AUTHENTICATED_ERRORS, 409, 422),
-        },
-    }},
-    "/v1/comments/{comment_id}": {
-        "get": {
-            "summary": "A comment's status and verdict (site: own comments only)",
-            "parameters": [{"name": "comment_id", "in": "path", "required": True,
-                            "schema": {"type": "integer", "minimum": 0}}],
-            "responses": {
-                "200": json_response("The comment and its latest verdict", COMMENT_SCHEMA),
-                **error_responses(*AUTHENTICATED_ERRORS, 404),
-            },
-        },
-    },
-}
+#: The site keys' side of ``GET /v1/comments`` (review.py adds them to its operation).
+FEED_QUERY: tuple[Query, ...] = (
+    Query("updated_after", {"type": "string", "format": "date-time"},
+          "Site keys only: start a first sync at comments changed after this time "
+          "(then pass next_cursor back as cursor)"),
+)
+FEED_PARAMETERS: list[dict[str, Any]] = [query.render() for query in FEED_QUERY]

@@ -10,8 +10,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, request, stream_with_context
+from pydantic import BaseModel
 
 from moderation.api.auth import current_key, require_role
+from moderation.api.compliance_models import (
+    CaseListOut,
+    CaseOut,
+    DueCasesOut,
+    ErasureOut,
+    ExportFileOut,
+    ExportOut,
+    HoldListOut,
+    HoldOut,
+    SenderRecordOut,
+)
 from moderation.api.compliance_schemas import (
     CaseIn,
     CloseIn,
@@ -22,7 +34,7 @@ from moderation.api.compliance_schemas import (
     parse_body,
 )
 from moderation.api.context import db_session, request_id, settings
-from moderation.api.openapi import AUTHENTICATED_ERRORS, error_responses, json_response, schema_ref
+from moderation.api.operations import ID_SCHEMA, Query, documented, respond
 from moderation.errors import ApiError
 from moderation.services import disclosure, exports, holds, retention, sender_records
 from moderation.services.access import (
@@ -41,6 +53,14 @@ from moderation.store import DisclosureRequest, LegalHold
 
 bp = Blueprint("compliance", __name__, url_prefix="/v1/compliance")
 
+#: Every compliance operation may answer 404: a case, export, hold or site outside the key's scope.
+_ERRORS = (404,)
+
+
+def _created(body: BaseModel, location: str) -> Response:
+    return respond(body, 201, {"Location": location})
+
+
 def _actor() -> Actor:
     return actor_for_key(current_key())
 
@@ -58,8 +78,8 @@ def _scope_report(scope_json: dict[str, Any], site_id: int | None, what: str) ->
     return {"out_of_scope_comment_ids": missing, "warnings": [warning] if warning else []}
 
 
-def _case_body(case: DisclosureRequest) -> dict[str, Any]:
-    return {
+def _case_body(case: DisclosureRequest) -> CaseOut:
+    return CaseOut.model_validate({
         "id": case.id,
         "status": case.status,
         "due_state": disclosure.due_state(case, within_hours=settings().disclosure_due_soon_hours),
@@ -79,21 +99,21 @@ def _case_body(case: DisclosureRequest) -> dict[str, Any]:
         "answered_at": iso(case.answered_at),
         "links": {"self": f"/v1/compliance/requests/{case.id}",
                   "exports": f"/v1/compliance/requests/{case.id}/exports"},
-    }
+    })
 
 
-def _export_body(export_id: int) -> dict[str, Any]:
+def _export_body(export_id: int) -> ExportOut:
     session = db_session()
     export = exports.visible_export(session, export_id, _actor())
     body = exports.describe(session, export)
     body["links"] = {"self": f"/v1/compliance/exports/{export.id}",
                      "approve": f"/v1/compliance/exports/{export.id}/approve",
                      "file": f"/v1/compliance/exports/{export.id}/file"}
-    return body
+    return ExportOut.model_validate(body)
 
 
-def _hold_body(hold: LegalHold) -> dict[str, Any]:
-    return {
+def _hold_body(hold: LegalHold) -> HoldOut:
+    return HoldOut.model_validate({
         "id": hold.id,
         "active": holds.is_active(hold, datetime.now(UTC)),
         "reference": hold.reference,
@@ -107,14 +127,17 @@ def _hold_body(hold: LegalHold) -> dict[str, Any]:
         **_scope_report(hold.scope, hold.site_id, "hold"),
         "links": {"self": f"/v1/compliance/holds/{hold.id}",
                   "release": f"/v1/compliance/holds/{hold.id}/release"},
-    }
+    })
 
 
 # -- disclosure cases -------------------------------------------------------------------
 
 @bp.post("/requests")
+@documented("Open a disclosure case; due_at defaults to received_at + 72 h (role: compliance)",
+            body=CaseIn, response=CaseOut, status=201, description="The case",
+            errors=(*_ERRORS, 413, 422))
 @require_role("compliance")
-def create_request() -> tuple[dict[str, Any], int, dict[str, str]]:
+def create_request() -> Response:
     body = parse_body(CaseIn, request.get_data(cache=False))
     actor = _actor()
     case_input = disclosure.CaseInput(
@@ -124,49 +147,62 @@ def create_request() -> tuple[dict[str, Any], int, dict[str, str]]:
         db_session(), case_input, _scope(body.scope, actor), actor,
         default_due_hours=settings().disclosure_default_due_hours, request_id=request_id())
     payload = _case_body(case)
-    return payload, 201, {"Location": payload["links"]["self"]}
+    return _created(payload, payload.links.self)
 
 
 @bp.get("/requests")
+@documented("List disclosure cases (role: compliance)", response=CaseListOut, description="Cases",
+            query=(Query("status", {"type": "string", "enum": ["open", "exported", "closed"]}),),
+            errors=(*_ERRORS, 422))
 @require_role("compliance")
-def list_requests() -> dict[str, Any]:
+def list_requests() -> Response:
     status = request.args.get("status")
     if status not in (None, "open", "exported", "closed"):
         raise ApiError(422, "validation_error", "The request is invalid.", [
             {"field": "query.status", "code": "invalid", "message": "Use open, exported or closed."}])
     cases = disclosure.list_requests(db_session(), _actor(), status=status)
-    return {"requests": [_case_body(case) for case in cases]}
+    return respond(CaseListOut(requests=[_case_body(case) for case in cases]))
 
 
 @bp.get("/requests/due")
+@documented("Open cases that are overdue or due soon (role: compliance)", response=DueCasesOut,
+            description="Cases", errors=_ERRORS)
 @require_role("compliance")
-def due_requests() -> dict[str, Any]:
+def due_requests() -> Response:
     """Open cases that are overdue or due within the due-soon window, soonest first."""
     hours = settings().disclosure_due_soon_hours
     cases = disclosure.due_requests(db_session(), _actor(), within_hours=hours)
-    return {"due_soon_hours": hours, "requests": [_case_body(case) for case in cases]}
+    return respond(DueCasesOut(due_soon_hours=hours, requests=[_case_body(case) for case in cases]))
 
 
 @bp.get("/requests/<int:case_id>")
+@documented("A disclosure case (role: compliance)", response=CaseOut, description="The case",
+            errors=_ERRORS)
 @require_role("compliance")
-def get_request(case_id: int) -> dict[str, Any]:
-    return _case_body(disclosure.visible_request(db_session(), case_id, _actor()))
+def get_request(case_id: int) -> Response:
+    return respond(_case_body(disclosure.visible_request(db_session(), case_id, _actor())))
 
 
 @bp.post("/requests/<int:case_id>/close")
+@documented("Close a case (ends its implied hold); a reason is required unless an export was "
+            "downloaded (role: compliance)", body=CloseIn, body_required=False, response=CaseOut,
+            description="The case", errors=(*_ERRORS, 409, 422))
 @require_role("compliance")
-def close_request(case_id: int) -> dict[str, Any]:
+def close_request(case_id: int) -> Response:
     body = parse_body(CloseIn, request.get_data(cache=False), allow_empty=True)
     case = disclosure.close_request(db_session(), case_id, _actor(), reason=body.reason,
                                     request_id_header=request_id())
-    return _case_body(case)
+    return respond(_case_body(case))
 
 
 # -- exports ----------------------------------------------------------------------------
 
 @bp.post("/requests/<int:case_id>/exports")
+@documented("Export the case's sender records (CSV or JSON); returns sha256 and record_count "
+            "(role: compliance)", body=ExportIn, body_required=False, response=ExportOut,
+            status=201, description="The export's metadata", errors=(*_ERRORS, 409, 413, 422))
 @require_role("compliance")
-def create_export(case_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+def create_export(case_id: int) -> Response:
     body = parse_body(ExportIn, request.get_data(cache=False), allow_empty=True)
     options = exports.ExportOptions(export_dir=settings().export_dir,
                                     two_person_rule=settings().two_person_rule,
@@ -174,23 +210,31 @@ def create_export(case_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     export = exports.create_export(db_session(), case_id, body.format, _actor(), options,
                                    request_id=request_id())
     payload = _export_body(export.id)
-    return payload, 201, {"Location": payload["links"]["self"]}
+    return _created(payload, payload.links.self)
 
 
 @bp.get("/exports/<int:export_id>")
+@documented("An export's status, digest, count and approvals (role: compliance)", response=ExportOut,
+            description="Metadata", errors=_ERRORS)
 @require_role("compliance")
-def get_export(export_id: int) -> dict[str, Any]:
-    return _export_body(export_id)
+def get_export(export_id: int) -> Response:
+    return respond(_export_body(export_id))
 
 
 @bp.post("/exports/<int:export_id>/approve")
+@documented("Approve an export (a second compliance key; not its creator) (role: compliance)",
+            response=ExportOut, description="Metadata", errors=_ERRORS)
 @require_role("compliance")
-def approve_export(export_id: int) -> dict[str, Any]:
+def approve_export(export_id: int) -> Response:
     exports.approve_export(db_session(), export_id, _actor(), request_id=request_id())
-    return _export_body(export_id)
+    return respond(_export_body(export_id))
 
 
 @bp.get("/exports/<int:export_id>/file")
+@documented("Download an approved export file (role: compliance)",
+            response_media={"text/csv": str, "application/json": ExportFileOut},
+            description="The export file; X-Content-SHA256 carries its digest",
+            errors=(*_ERRORS, 409))
 @require_role("compliance")
 def download_export(export_id: int) -> Response:
     key = settings().export_key_bytes()
@@ -212,66 +256,90 @@ def download_export(export_id: int) -> Response:
 # -- full sender details of one comment -------------------------------------------------
 
 @bp.get("/requests/<int:case_id>/comments/<int:comment_id>/sender")
+@documented("One comment's full sender record within an open case whose scope covers it, after "
+            "its export was approved (audited with the case) (role: compliance)",
+            response=SenderRecordOut, description="The record", errors=(*_ERRORS, 403))
 @require_role("compliance")
-def view_case_sender(case_id: int, comment_id: int) -> dict[str, Any]:
+def view_case_sender(case_id: int, comment_id: int) -> Response:
     """Within an open case whose scope covers the comment, once its export was approved."""
-    return sender_records.view_sender(db_session(), comment_id, _actor(), case_id=case_id,
-                                      request_id=request_id())
+    return respond(SenderRecordOut.model_validate(sender_records.view_sender(
+        db_session(), comment_id, _actor(), case_id=case_id, request_id=request_id())))
 
 
 @bp.get("/comments/<int:comment_id>/sender")
+@documented("One comment's full sender record within a case (?case_id=; audited) (role: compliance)",
+            response=SenderRecordOut, description="The record",
+            query=(Query("case_id", ID_SCHEMA, "The disclosure case the record is read within",
+                         required=True),),
+            errors=(*_ERRORS, 403, 422))
 @require_role("compliance")
-def view_sender(comment_id: int) -> dict[str, Any]:
+def view_sender(comment_id: int) -> Response:
     raw = request.args.get("case_id")
     case_id: int | None = None
     if raw is not None:
-        if not raw.isdigit():
+        # isascii: str.isdigit() also accepts digits int() refuses (superscripts)
+        if not (raw.isascii() and raw.isdigit()):
             raise ApiError(422, "validation_error", "The request is invalid.", [
                 {"field": "query.case_id", "code": "invalid", "message": "Give a case id."}])
         case_id = int(raw)
-    return sender_records.view_sender(db_session(), comment_id, _actor(), case_id=case_id,
-                                      request_id=request_id())
+    return respond(SenderRecordOut.model_validate(sender_records.view_sender(
+        db_session(), comment_id, _actor(), case_id=case_id, request_id=request_id())))
 
 
 # -- legal holds ------------------------------------------------------------------------
 
 @bp.post("/holds")
+@documented("Place a legal hold on a scope (role: compliance)", body=HoldIn, response=HoldOut,
+            status=201, description="The hold", errors=(*_ERRORS, 413, 422))
 @require_role("compliance")
-def create_hold() -> tuple[dict[str, Any], int, dict[str, str]]:
+def create_hold() -> Response:
     body = parse_body(HoldIn, request.get_data(cache=False))
     actor = _actor()
     hold = holds.create_hold(db_session(), scope=_scope(body.scope, actor), reference=body.reference,
                              notes=body.notes, expires_at=body.expires_at, actor=actor,
                              request_id=request_id())
     payload = _hold_body(hold)
-    return payload, 201, {"Location": payload["links"]["self"]}
+    return _created(payload, payload.links.self)
 
 
 @bp.get("/holds")
+@documented("Active legal holds (all=true for every hold) (role: compliance)", response=HoldListOut,
+            description="Holds",
+            query=(Query("all", {"type": "string"},
+                         "1, true or yes: released and expired holds too"),),
+            errors=_ERRORS)
 @require_role("compliance")
-def list_holds() -> dict[str, Any]:
+def list_holds() -> Response:
     include_inactive = request.args.get("all", "").lower() in ("1", "true", "yes")
     found = holds.list_holds(db_session(), _actor(), include_inactive=include_inactive)
-    return {"holds": [_hold_body(hold) for hold in found]}
+    return respond(HoldListOut(holds=[_hold_body(hold) for hold in found]))
 
 
 @bp.get("/holds/<int:hold_id>")
+@documented("A legal hold (role: compliance)", response=HoldOut, description="The hold",
+            errors=_ERRORS)
 @require_role("compliance")
-def get_hold(hold_id: int) -> dict[str, Any]:
-    return _hold_body(holds.visible_hold(db_session(), hold_id, _actor()))
+def get_hold(hold_id: int) -> Response:
+    return respond(_hold_body(holds.visible_hold(db_session(), hold_id, _actor())))
 
 
 @bp.post("/holds/<int:hold_id>/release")
+@documented("Release a legal hold (role: compliance)", response=HoldOut, description="The hold",
+            errors=(*_ERRORS, 409))
 @require_role("compliance")
-def release_hold(hold_id: int) -> dict[str, Any]:
-    return _hold_body(holds.release_hold(db_session(), hold_id, _actor(), request_id=request_id()))
+def release_hold(hold_id: int) -> Response:
+    return respond(_hold_body(holds.release_hold(db_session(), hold_id, _actor(),
+                                                 request_id=request_id())))
 
 
 # -- reader erasure ---------------------------------------------------------------------
 
 @bp.post("/erasures")
+@documented("Erase a reader's sender details (held records are kept and named; audited) "
+            "(role: compliance)", body=ErasureIn, response=ErasureOut,
+            description="What was erased and what was kept", errors=(*_ERRORS, 413, 422))
 @require_role("compliance")
-def erase_sender() -> dict[str, Any]:
+def erase_sender() -> Response:
     """Erase a reader's sender details except held records, which are named with their holds."""
     body = parse_body(ErasureIn, request.get_data(cache=False))
     actor = _actor()
@@ -279,81 +347,4 @@ def erase_sender() -> dict[str, Any]:
     site_id = resolve_site(session, body.site, actor)
     result = retention.erase_sender(session, email=body.email, pseudonym_key=settings().pseudonym_key,
                                     actor=actor, site_id=site_id, request_id=request_id())
-    return {**result.as_dict(), "site_id": site_id}
-
-
-# -- OpenAPI ----------------------------------------------------------------------------
-
-OPENAPI_MODELS = (CaseIn, CloseIn, ErasureIn, ExportIn, HoldIn)
-_OBJECT: dict[str, Any] = {"type": "object"}
-_ERRORS = (*AUTHENTICATED_ERRORS, 404)
-
-
-def _id(name: str) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}]
-
-
-def _op(summary: str, ok: str, *errors: int, body: type[Any] | None = None, path_id: str | None = None,
-        required: bool = True, status: str = "200") -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary + " (role: compliance)",
-                          "responses": {status: json_response(ok, _OBJECT),
-                                        **error_responses(*_ERRORS, *errors)}}
-    if body is not None:
-        op["requestBody"] = {"required": required,
-                             "content": {"application/json": {"schema": schema_ref(body)}}}
-    if path_id is not None:
-        op["parameters"] = _id(path_id)
-    return op
-
-
-_download = _op("Download an approved export file", "The file", 409, path_id="export_id")
-_download["responses"]["200"] = {
-    "description": "The export file; X-Content-SHA256 carries its digest",
-    "content": {"text/csv": {"schema": {"type": "string"}},
-                "application/json": {"schema": _OBJECT}},
-}
-
-OPENAPI_PATHS: dict[str, dict[str, Any]] = {
-    "/v1/compliance/requests": {
-        "post": _op("Open a disclosure case; due_at defaults to received_at + 72 h", "The case",
-                    413, 422, body=CaseIn, status="201"),
-        "get": {**_op("List disclosure cases", "Cases", 422),
-                "parameters": [{"name": "status", "in": "query", "required": False,
-                                "schema": {"type": "string", "enum": ["open", "exported", "closed"]}}]},
-    },
-    "/v1/compliance/requests/due": {"get": _op("Open cases that are overdue or due soon", "Cases")},
-    "/v1/compliance/requests/{case_id}": {"get": _op("A disclosure case", "The case", path_id="case_id")},
-    "/v1/compliance/requests/{case_id}/close": {
-        "post": _op("Close a case (ends its implied hold); a reason is required unless an export was "
-                    "downloaded", "The case", 409, 422, body=CloseIn, path_id="case_id",
-                    required=False)},
-    "/v1/compliance/requests/{case_id}/exports": {
-        "post": _op("Export the case's sender records (CSV or JSON); returns sha256 and record_count",
-                    "The export's metadata", 409, 413, 422, body=ExportIn, path_id="case_id",
-                    required=False, status="201")},
-    "/v1/compliance/exports/{export_id}": {
-        "get": _op("An export's status, digest, count and approvals", "Metadata", path_id="export_id")},
-    "/v1/compliance/exports/{export_id}/approve": {
-        "post": _op("Approve an export (a second compliance key; not its creator)", "Metadata",
-                    path_id="export_id")},
-    "/v1/compliance/exports/{export_id}/file": {"get": _download},
-    "/v1/compliance/comments/{comment_id}/sender": {
-        "get": {**_op("One comment's full sender record within a case (?case_id=; audited)", "The record",
-                      403, 422, path_id="comment_id")}},
-    "/v1/compliance/requests/{case_id}/comments/{comment_id}/sender": {
-        "get": {**_op("One comment's full sender record within an open case whose scope covers it, "
-                      "after its export was approved (audited with the case)", "The record", 403),
-                "parameters": [*_id("case_id"), *_id("comment_id")]}},
-    "/v1/compliance/holds": {
-        "post": _op("Place a legal hold on a scope", "The hold", 413, 422, body=HoldIn, status="201"),
-        "get": {**_op("Active legal holds (all=true for every hold)", "Holds"),
-                "parameters": [{"name": "all", "in": "query", "required": False,
-                                "schema": {"type": "string"}}]},
-    },
-    "/v1/compliance/erasures": {
-        "post": _op("Erase a reader's sender details (held records are kept and named; audited)",
-                    "What was erased and what was kept", 413, 422, body=ErasureIn)},
-    "/v1/compliance/holds/{hold_id}": {"get": _op("A legal hold", "The hold", path_id="hold_id")},
-    "/v1/compliance/holds/{hold_id}/release": {
-        "post": _op("Release a legal hold", "The hold", 409, path_id="hold_id")},
-}
+    return respond(ErasureOut.model_validate({**result.as_dict(), "site_id": site_id}))

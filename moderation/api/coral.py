@@ -16,6 +16,7 @@ audit event (``coral.signature.rejected``) on the site.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any, Literal
 
@@ -35,6 +36,7 @@ from moderation.pipeline.run import ClassifierLike
 from moderation.queue import enqueue_moderation
 from moderation.services import coral, coral_secrets, policies
 from moderation.services.analysis_models import language_model, scorer
+from moderation.services.site_serving import SiteClassifiers
 from moderation.store import Site
 
 log = logging.getLogger(__name__)
@@ -167,9 +169,20 @@ def _reject_signature(site: Site, problem: str) -> ApiError:
     return ApiError(401, "invalid_signature", messages[problem])
 
 
-def _classifier() -> ClassifierLike | None:
+_site_models: dict[int, SiteClassifiers] = {}  # by the base classifier's id(), one per process
+_site_models_lock = threading.Lock()
+
+
+def _classifier(site_id: int) -> ClassifierLike | None:
+    """What the workers would score this site's comment with: its active site model, else
+    the base classifier (None when that can't be loaded)."""
     try:
-        model: ClassifierLike = scorer()
+        base = scorer()
+        with _site_models_lock:
+            models = _site_models.get(id(base))
+            if models is None:
+                models = _site_models[id(base)] = SiteClassifiers(base)
+        model: ClassifierLike = models.for_sites(db_session(), [site_id]).get(site_id, base)
         return model
     except Exception:  # hold the comment for the workers rather than fail Coral's phase
         log.exception("the classifier can't be loaded for Coral's phase")
@@ -201,7 +214,7 @@ def external_moderation(site_id: int) -> Response:
         REQUESTS.labels("invalid").inc()
         raise validation_error(errors_to_details(exc),
                                "The body is not Coral's external moderation request.") from None
-    classifier = _classifier()
+    classifier = _classifier(site.id)
     actor = Actor(kind="system", id="system:coral", display_name=f"Coral Talk (secret {check.secret_id})",
                   role="site", site_ids=frozenset({site.id}))
     outcome = coral.moderate_coral_comment(

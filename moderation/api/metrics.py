@@ -16,7 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from moderation.api.openapi import error_responses
+from moderation.api.operations import documented
 from moderation.domain.errors import Unauthorized
 from moderation.metrics import HTTP_LATENCY, HTTP_REQUESTS, bearer_matches, metrics_registry
 from moderation.services import disclosure
@@ -56,6 +56,11 @@ class PendingCollector(Collector):
 
 
 @bp.get("/metrics")
+@documented("Prometheus metrics (text exposition format)", public=True,
+            notes="Unauthenticated unless MODERATION_METRICS_TOKEN is set; then the scrape "
+                  "sends that token as a bearer token (not an API key).",
+            security=({}, {"metrics_token": []}), response_media={"text/plain": str},
+            description="Metrics", errors=(401,))
 def metrics() -> Response:
     token = _app().extensions["settings"].metrics_token
     if token and not bearer_matches(request.headers.get("Authorization"), token):
@@ -88,17 +93,3 @@ def init_app(app: Flask) -> None:
             HTTP_REQUESTS.labels(*labels).inc()
             HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
         return response
-
-
-
-OPENAPI_PATHS = {
-    "/metrics": {"get": {
-        "summary": "Prometheus metrics (text exposition format)",
-        "description": "Unauthenticated unless MODERATION_METRICS_TOKEN is set; then the scrape "
-                       "sends that token as a bearer token (not an API key).",
-        "security": [{}, {"metrics_token": []}],
-        "responses": {"200": {"description": "Metrics",
-                              "content": {"text/plain": {"schema": {"type": "string"}}}},
-                      **error_responses(401)},
-    }},
-}

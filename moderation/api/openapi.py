@@ -1,71 +1,73 @@
 """The OpenAPI 3 document, served at ``/openapi.json``.
 
-Views decorated with ``moderation.api.operations.documented`` are rendered from
-their request and response models (``model_json_schema``) by walking the app's
-URL map; view modules not yet converted still describe their operations in an
-``OPENAPI_PATHS`` mapping next to the views. tests/api/test_openapi.py fails when a
-route is missing from the document or documented but not routed.
+Every view is decorated with ``moderation.api.operations.documented`` and rendered
+from its request and response models (``model_json_schema``) by walking the app's
+URL map; no schema is written by hand, the error shape included (:class:`ErrorOut`).
+tests/api/test_openapi.py fails when a route is missing from the document, is
+documented but not routed, or answers JSON without a response model.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from flask import Blueprint, Flask, current_app
-from pydantic import BaseModel
+from flask import Blueprint, Flask, Response, current_app
+from pydantic import BaseModel, ConfigDict
 
 from moderation.api.operations import (
     AUTHENTICATED_ERRORS,
     Out,
+    component_name,
     documented,
     json_response,
     openapi_path,
     operation_of,
+    respond,
     schema_ref,
 )
 
 bp = Blueprint("openapi", __name__)
 
-#: Modules whose OPENAPI_PATHS are merged into the document (extend when adding views).
-VIEW_MODULES: tuple[str, ...] = (
-    "moderation.api.health",
-    "moderation.api.metrics",
-    "moderation.api.comments",
-    "moderation.api.openapi",
-    "moderation.api.review",
-    "moderation.api.decisions",
-    "moderation.api.bans",
-    "moderation.api.stats",
-    "moderation.api.admin",
-    "moderation.api.audit_log",
-    "moderation.api.compliance",
-)
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["field", "code", "message"],
-                        "properties": {"field": {"type": "string"}, "code": {"type": "string"},
-                                       "message": {"type": "string"}},
-                    },
-                },
-            },
-        },
-        "request_id": {"type": ["string", "null"]},
-    },
-}
+class _Open(BaseModel):
+    # the error shape leaves room for more keys (a detail may say more than field, code, message)
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorDetailOut(_Open):
+    #: where: ``comment``, ``author.email``, ``query.cursor``, ``header.Idempotency-Key``, ``body``
+    field: str
+    code: str
+    message: str
+
+
+class ErrorBodyOut(_Open):
+    #: machine-readable: ``validation_error``, ``not_found``, ``rate_limited``, ...
+    code: str
+    message: str
+    #: field-level details (validation errors)
+    details: list[ErrorDetailOut] | None = None
+
+
+class ErrorOut(_Open):
+    """The one JSON error shape every 4xx and 5xx answer has (``moderation/errors.py``)."""
+
+    model_config = ConfigDict(title="Error")
+
+    error: ErrorBodyOut
+    request_id: str | None = None
+
+
+class OpenApiDocumentOut(Out):
+    """An OpenAPI 3.1 document."""
+
+    openapi: str
+    info: dict[str, Any]
+    servers: list[dict[str, Any]]
+    security: list[dict[str, list[str]]]
+    paths: dict[str, dict[str, Any]]
+    components: dict[str, Any]
+
 
 _ERROR_TEXT = {
     "400": "Bad request",
@@ -88,7 +90,7 @@ def error_responses(*codes: int) -> dict[str, Any]:
     return {
         str(code): {
             "description": _ERROR_TEXT.get(str(code), "Error"),
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            "content": {"application/json": {"schema": schema_ref(ErrorOut)}},
         }
         for code in codes
     }
@@ -100,12 +102,13 @@ def _add_model(schemas: dict[str, Any], model: type[BaseModel]) -> None:
                                      mode="serialization" if issubclass(model, Out) else "validation")
     for def_name, definition in schema.pop("$defs", {}).items():
         schemas[def_name] = definition
-    schemas[model.__name__] = schema
+    schemas[component_name(model)] = schema
 
 
 def _collect(app: Flask) -> tuple[dict[str, Any], dict[str, Any]]:
     paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    schemas: dict[str, Any] = {}
+    _add_model(schemas, ErrorOut)
     for rule in app.url_map.iter_rules():
         operation = operation_of(app.view_functions.get(rule.endpoint))
         if operation is None:
@@ -114,12 +117,6 @@ def _collect(app: Flask) -> tuple[dict[str, Any], dict[str, Any]]:
             paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = operation.render(
                 rule.rule, error_responses)
         for model in operation.models():
-            _add_model(schemas, model)
-    for name in VIEW_MODULES:
-        module = importlib.import_module(name)
-        for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
-            paths.setdefault(path, {}).update(operations)
-        for model in getattr(module, "OPENAPI_MODELS", ()):
             _add_model(schemas, model)
     return paths, schemas
 
@@ -157,12 +154,15 @@ def build_spec(app: Flask) -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
-@documented("This OpenAPI document", public=True, description="OpenAPI 3 document")
-def openapi_document() -> dict[str, Any]:
-    spec: dict[str, Any] | None = current_app.extensions.get("openapi")
-    if spec is None:
-        spec = current_app.extensions["openapi"] = build_spec(current_app)
-    return spec
+@documented("This OpenAPI document", public=True, response=OpenApiDocumentOut,
+            description="OpenAPI 3 document")
+def openapi_document() -> Response:
+    document: OpenApiDocumentOut | None = current_app.extensions.get("openapi")
+    if document is None:
+        document = OpenApiDocumentOut.model_validate(build_spec(current_app))
+        current_app.extensions["openapi"] = document
+    return respond(document)
 
 
-__all__ = ["AUTHENTICATED_ERRORS", "build_spec", "error_responses", "json_response", "schema_ref"]
+__all__ = ["AUTHENTICATED_ERRORS", "ErrorOut", "build_spec", "error_responses", "json_response",
+           "schema_ref"]

@@ -31,6 +31,7 @@ class _Cli(click.Group):
 def build_cli() -> click.Group:
     """Assemble the top-level command group from the per-topic modules."""
     from moderation.cli import (
+        adapt_commands,
         audit_commands,
         classifier_commands,
         compliance,
@@ -38,13 +39,15 @@ def build_cli() -> click.Group:
         devstack,
         ops,
         users,
+        webhooks,
     )
 
     @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
     def cli() -> None:
         """Comment moderation service: operations, models and compliance."""
 
-    for module in (ops, devstack, classifier_commands, compliance, audit_commands, users, coral_commands):
+    for module in (ops, devstack, classifier_commands, compliance, audit_commands, users,
+                   adapt_commands, webhooks, coral_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli

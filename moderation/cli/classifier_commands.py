@@ -171,8 +171,10 @@ def _chain_first(first: str, fh: TextIO) -> Iterator[str]:
               default=None, help="Artifact (default: $MODERATION_MODEL_PATH or models/LATEST).")
 @click.option("--tier2", "tier2", default=None, metavar="off|latest|PATH",
               help="Second tier for unsure comments (default: $MODERATION_TIER2, else off).")
+@click.option("--site", "site_name", default=None, metavar="NAME",
+              help="Score as the worker scores SITE's comments: its policy and its active site model.")
 def score_command(input_path: Path, output_path: Path, model_path: Path | None,
-                  tier2: str | None) -> None:
+                  tier2: str | None, site_name: str | None) -> None:
     """Score INPUT (CSV id,text or JSON lines {"id","text"}) with the worker's pipeline."""
     import os
 
@@ -191,6 +193,10 @@ def score_command(input_path: Path, output_path: Path, model_path: Path | None,
         raise click.ClickException(str(exc)) from None
     # the API's and the worker's length limit (MODERATION_MAX_COMMENT_LENGTH), not the built-in one
     policy = default_policy(clf, policy_defaults(load_settings()))
+    if site_name is not None:
+        from moderation.cli.adapt_commands import site_scoring
+
+        clf, policy = site_scoring(site_name, clf)
     name = "<stdin>" if str(input_path) == "-" else str(input_path)
     # utf-8-sig: spreadsheets save CSV with a byte-order mark, which is no part of the header.
     in_fh = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
@@ -237,6 +243,7 @@ class _Precomputed:
         self._outputs = outputs
         self.version = clf.version  # type: ignore[attr-defined]
         self.thresholds = clf.thresholds  # type: ignore[attr-defined]
+        self.languages = getattr(clf, "languages", None)
 
     def predict(self, text: str) -> object:
         out = self._outputs.get(text)

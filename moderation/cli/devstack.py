@@ -176,6 +176,8 @@ def dev(port: int, web_workers: int, worker_concurrency: int) -> None:
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir()
     env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir.resolve()))
+    # Local receivers (a webhook endpoint on this machine) are fine in development.
+    env.setdefault("MODERATION_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def stop_all(*_args: object) -> None:

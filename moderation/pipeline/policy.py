@@ -27,7 +27,10 @@ pre-moderation carries ``policy:pre_moderation``.
 Site word lists: a ``reject`` word is a hard reason (``blocklist:banned_term``), a
 ``review`` word a soft one (``blocklist:watched_term``), and a ``none`` word is
 *informational* (``blocklist:noted_term``): it is recorded with its spans so
-moderators see it highlighted, but it never changes the decision.
+moderators see it highlighted, but it never changes the decision. So is
+``threat:non_literal`` (the threat check's note that a violent word was figurative,
+negated or quoted; the pipeline has already held the classifier's threat score below
+review for it, see ``run._discount``).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from moderation.pipeline.structure import DEFAULT_MAX_LENGTH
 from moderation.pipeline.types import CATEGORIES, CLASSIFIER_CATEGORIES, Decision, Reason, Span
 
 #: Reason codes that are recorded on a verdict but never influence the decision.
-INFORMATIONAL_CODES = frozenset({"blocklist:noted_term"})
+INFORMATIONAL_CODES = frozenset({"blocklist:noted_term", "threat:non_literal"})
 PRE_MODERATION = "policy:pre_moderation"
 WordAction = Literal["reject", "review", "none"]
 #: Pre-moderation's default: clearly clean is below half of every review threshold. On the

@@ -11,10 +11,16 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from moderation.pipeline import structure
-from moderation.pipeline.checks import defamation, pii, spam
+from moderation.pipeline.checks import defamation, pii, spam, threats
 from moderation.pipeline.checks.language import coverage_reason
 from moderation.pipeline.language import LanguageGuess, LatinModel, identify
-from moderation.pipeline.policy import Policy, PolicyDefaults, judge, resolve_policy
+from moderation.pipeline.policy import (
+    INFORMATIONAL_CODES,
+    Policy,
+    PolicyDefaults,
+    judge,
+    resolve_policy,
+)
 from moderation.pipeline.types import (
     CATEGORIES,
     CLASSIFIER_CATEGORIES,
@@ -44,7 +50,8 @@ class ClassifierOutputLike(Protocol):
 
 
 #: Content checks run in this order after the structural guard.
-CONTENT_CHECKS: tuple[Callable[[str], CheckResult], ...] = (pii.check, spam.check, defamation.check)
+CONTENT_CHECKS: tuple[Callable[[str], CheckResult], ...] = (
+    pii.check, spam.check, defamation.check, threats.check)
 
 #: What a classifier covers when it doesn't say (every model so far was validated on English).
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en",)
@@ -114,29 +121,33 @@ def moderate_many(
     checked = [_run_checks(item, classifier) for item in items]
     outputs = _predict_all(classifier, texts)
     results = []
-    for (policy, reasons, scores), output, guess in zip(checked, outputs, languages, strict=True):
+    for (policy, reasons, scores, discounted), output, guess in zip(
+            checked, outputs, languages, strict=True):
         if policy.unsupported_languages == "review":
             coverage = coverage_reason(guess, covered)
             if coverage is not None:
                 reasons.append(coverage)
-        results.append(replace(_finish(scores, reasons, output, policy, classifier), language=guess))
+        results.append(replace(_finish(scores, reasons, output, policy, classifier, discounted),
+                               language=guess))
     return results
 
 
 def _run_checks(
     item: PipelineInput, classifier: ClassifierLike
-) -> tuple[Policy, list[Reason], dict[str, float]]:
+) -> tuple[Policy, list[Reason], dict[str, float], set[str]]:
     policy = item.policy or default_policy(classifier)
     reasons: list[Reason] = []
     scores: dict[str, float] = dict.fromkeys(CATEGORIES, 0.0)
     guard = structure.check(item.text, title=item.title, max_length=policy.max_length)
     reasons.extend(guard.reasons)
+    discounted: set[str] = set()
     for check in (*CONTENT_CHECKS, *item.extra_checks):
         result = check(item.text)
         reasons.extend(result.reasons)
+        discounted.update(result.discounted)
         for name, value in result.scores.items():
             scores[name] = max(scores.get(name, 0.0), value)
-    return policy, reasons, scores
+    return policy, reasons, scores, discounted
 
 
 def _predict_all(classifier: ClassifierLike, texts: list[str]) -> list[ClassifierOutputLike]:
@@ -153,9 +164,11 @@ def _finish(
     output: ClassifierOutputLike,
     policy: Policy,
     classifier: ClassifierLike,
+    discounted: set[str] | None = None,
 ) -> PipelineResult:
     for name in CLASSIFIER_CATEGORIES:
         scores[name] = float(output.scores.get(name, 0.0))
+    _discount(scores, reasons, policy, discounted or set())
     # Rounded first, so the reasons and the decision see the scores the verdict records.
     scores = {name: round(min(1.0, max(0.0, value)), 4) for name, value in scores.items()}
     decision, all_reasons = judge(scores, reasons, policy, output.spans)
@@ -166,3 +179,17 @@ def _finish(
         model_version=classifier.version,
         policy_version=policy.version,
     )
+
+
+def _discount(scores: dict[str, float], reasons: list[Reason], policy: Policy,
+              discounted: set[str]) -> None:
+    """Hold a classifier category a rule explained away (``threat:non_literal``: "this budget
+    will kill the middle class") below half its clearly-clean level, so neither ``post`` nor
+    ``pre`` moderation holds the comment for it. Not when any check found that category."""
+    for name in discounted:
+        levels = policy.thresholds.get(name)
+        if name not in CLASSIFIER_CATEGORIES or levels is None:
+            continue
+        if any(r.code.startswith(f"{name}:") and r.code not in INFORMATIONAL_CODES for r in reasons):
+            continue
+        scores[name] = min(scores[name], levels.review * policy.clean_below / 2)

@@ -64,7 +64,13 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """What one check found: reasons plus the category scores it contributes."""
+    """What one check found: reasons plus the category scores it contributes.
+
+    ``discounted`` names classifier categories whose score a rule explained away (a
+    violent word used figuratively, a quoted or negated threat): the pipeline holds
+    those classifier scores below review, unless another check found that category.
+    """
 
     reasons: tuple[Reason, ...] = ()
     scores: dict[str, float] = field(default_factory=dict)
+    discounted: tuple[str, ...] = ()

@@ -40,8 +40,9 @@ from moderation.pipeline.blocklists import BanRule, SenderFacts, sender_check, w
 from moderation.pipeline.policy import Policy, PolicyDefaults
 from moderation.pipeline.run import ClassifierLike, PipelineInput, PipelineResult, moderate_many
 from moderation.pipeline.types import CheckResult
-from moderation.services import policies
+from moderation.services import policies, webhooks
 from moderation.services.bans import active_at
+from moderation.services.site_serving import SiteClassifiers
 from moderation.settings import load_settings
 from moderation.store import Ban, Comment, SenderDetails, Site, Verdict
 
@@ -151,7 +152,7 @@ def claim_batch(
 
 def _pipeline_inputs(
     session: Session, rows: Sequence[Row[Any]], classifier: ClassifierLike, now: datetime,
-    defaults: PolicyDefaults,
+    defaults: PolicyDefaults, per_site: dict[int, Any] | None = None,
 ) -> list[PipelineInput]:
     """Sites, sender details and bans for the claimed comments, in two bulk queries."""
     ids = [row.id for row in rows]
@@ -166,7 +167,8 @@ def _pipeline_inputs(
     ):
         details[comment_id] = (ip, email)
         if site.id not in site_policies:
-            site_policies[site.id] = site_policy(site, classifier, defaults)
+            site_policies[site.id] = site_policy(site, (per_site or {}).get(site.id, classifier),
+                                                 defaults)
     bans: dict[int, list[BanRule]] = defaultdict(list)
     for site_id, kind, value in session.execute(
         select(Ban.site_id, Ban.kind, Ban.value).where(Ban.site_id.in_(site_ids), active_at(now))
@@ -207,6 +209,25 @@ def _run_pipeline(
     return results
 
 
+def _run_per_site(
+    rows: Sequence[Row[Any]], inputs: Sequence[PipelineInput], classifier: ClassifierLike,
+    per_site: dict[int, Any], fatal: tuple[type[BaseException], ...],
+) -> list[PipelineResult | Exception]:
+    """:func:`_run_pipeline` once per classifier: the base for sites without a site
+    model, each site's own for the others (results in the order of ``rows``)."""
+    if not per_site:
+        return _run_pipeline(inputs, classifier, fatal)
+    groups: dict[int | None, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        groups[row.site_id if row.site_id in per_site else None].append(i)
+    results: list[PipelineResult | Exception | None] = [None] * len(rows)
+    for site_id, idx in groups.items():
+        clf = classifier if site_id is None else per_site[site_id]
+        for i, result in zip(idx, _run_pipeline([inputs[i] for i in idx], clf, fatal), strict=True):
+            results[i] = result
+    return [r for r in results if r is not None]
+
+
 def moderate_batch(
     session: Session,
     comment_id: int,
@@ -217,12 +238,16 @@ def moderate_batch(
     lease_seconds: float = 10.0,
     fatal: tuple[type[BaseException], ...] = (),
     defaults: PolicyDefaults | None = None,
+    site_classifiers: SiteClassifiers | None = None,
 ) -> BatchOutcome:
     """Moderate ``comment_id`` and up to ``size - 1`` other pending comments (only when
     ``comment_id`` itself is still there to moderate: see :func:`claim_batch`).
 
     ``defaults``: what the settings contribute to every site's policy (the length limit);
     None reads them from the environment, as the web process does.
+
+    ``site_classifiers``: the sites' own models (``services/site_serving.py``); a site
+    with an active one is scored by it, and its verdicts record its version.
 
     Raises the task's own comment's pipeline error (after committing the others'
     verdicts) so the task can retry or mark it; ``fatal`` exceptions (a time limit)
@@ -237,12 +262,14 @@ def moderate_batch(
         return BatchOutcome(Outcome(comment_id, None))
     if defaults is None:
         defaults = policies.policy_defaults(load_settings())
-    inputs = _pipeline_inputs(session, rows, classifier, now, defaults)
+    per_site = (site_classifiers.for_sites(session, {row.site_id for row in rows})
+                if site_classifiers is not None else {})
+    inputs = _pipeline_inputs(session, rows, classifier, now, defaults, per_site)
     # The lease is durable; no transaction (and on SQLite no lock) is held while the
     # pipeline runs.
     session.commit()
     started = time.perf_counter()
-    results = _run_pipeline(inputs, classifier, fatal)
+    results = _run_per_site(rows, inputs, classifier, per_site, fatal)
     per_comment = (time.perf_counter() - started) / len(rows)
 
     done = {row.id: result for row, result in zip(rows, results, strict=True)
@@ -307,7 +334,9 @@ def _write_verdicts(
           "language": done[i].language.as_dict(), "created_at": now, "revision": revisions[i]}
          for i in pending],
     )
-    return {comment_id: verdict_id for verdict_id, comment_id in inserted}
+    written = {comment_id: verdict_id for verdict_id, comment_id in inserted}
+    webhooks.record_comment_events(session, "comment.moderated", pending)  # the outbox, same transaction
+    return written
 
 
 def moderate_comment(
@@ -328,5 +357,7 @@ def mark_error(session: Session, comment_id: int, reason: str) -> bool:
                 claimed_until=None, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
+    if changed.rowcount:  # type: ignore[attr-defined]
+        webhooks.record_comment_events(session, "comment.error", [comment_id])
     session.commit()
     return bool(changed.rowcount)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from moderation import audit
 from moderation.domain.actors import Actor
+from moderation.services import webhooks
 from moderation.services.revisions import locked_comment
 from moderation.store import Comment
 
@@ -46,5 +47,6 @@ def withdraw_comment(
     audit.record(session, actor=actor, action="comment.withdraw", target_type="comment",
                  target_id=comment_id, site_id=comment.site_id, before=before,
                  after={"status": "withdrawn"}, request_id=request_id)
+    webhooks.record_comment_events(session, "comment.withdrawn", [comment_id], actor=actor)
     session.commit()
     return WithdrawResult(comment, changed=True)

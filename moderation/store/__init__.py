@@ -17,8 +17,10 @@ from moderation.store.comments import (
 from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
 from moderation.store.feedback import Feedback
 from moderation.store.integrations import CoralSecret, IntegrationComment
+from moderation.store.site_models import SiteModel
 from moderation.store.sites import ApiKey, Ban, Site
 from moderation.store.users import ConsoleSession, RecoveryCode, User, UserSite
+from moderation.store.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiKey",
@@ -41,7 +43,12 @@ __all__ = [
     "RecoveryCode",
     "SenderDetails",
     "Site",
+    "SiteModel",
     "User",
     "UserSite",
     "Verdict",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -128,8 +128,12 @@ def _moderate(text: str, policy_overrides: dict[str, object] | None = None,
 ])
 def test_a_comment_the_model_cant_read_is_held_not_approved(text: str) -> None:
     result = _moderate(text)
-    assert result.decision == "needs_review"  # type: ignore[attr-defined]
-    assert [r.code for r in result.reasons] == [CODE]  # type: ignore[attr-defined]
+    # The threat rules read the Hindi threat and slur too (threat:direct rejects the
+    # first); the coverage reason is there whatever they find.
+    assert result.decision != "approved"  # type: ignore[attr-defined]
+    codes = [r.code for r in result.reasons]  # type: ignore[attr-defined]
+    assert CODE in codes
+    assert set(codes) - {CODE} <= {"threat:direct", "abusive:hindi_slur"}
     assert result.language.language != "en"  # type: ignore[attr-defined]
 
 
