@@ -308,8 +308,10 @@ SPAM = ("Buy cheap pills now!!! Visit http://cheap-pills.example.com http://chea
      {"status": "SYSTEM_WITHHELD", "moderationAction": {"status": "SYSTEM_WITHHELD"},
       "actions": [{"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"}]}),
     # a language the model can't read is withheld for a person, and flagged as nothing it isn't
-    ("मैं तुम्हें जान से मार दूंगा", {},
+    ("मुझे यह लेख बहुत पसंद आया, धन्यवाद", {},
      {"status": "SYSTEM_WITHHELD", "moderationAction": {"status": "SYSTEM_WITHHELD"}}),
+    # ... unless a language-independent rule rejects it (the multilingual threat check)
+    ("मैं तुम्हें जान से मार दूंगा", {}, rejected("ABUSIVE")),
 ])
 def test_each_decision_is_answered_in_coral_terms_and_recorded(
     app: Flask, client: FlaskClient, admin: str, text: str, policy: dict[str, Any],
@@ -389,3 +391,25 @@ def test_without_a_classifier_the_comment_is_withheld_and_left_for_the_workers(
         "status": "SYSTEM_WITHHELD", "moderationAction": {"status": "SYSTEM_WITHHELD"}}
     comment, _origin, _details, verdicts = _stored(app, int(answer.headers["Moderation-Comment-Id"]))
     assert comment.status == "pending" and verdicts == []
+
+
+def test_the_verdict_goes_to_the_webhook_outbox_like_the_workers(database_url: str, redis_url: str) -> None:
+    from moderation import create_app
+    from moderation.store import WebhookEvent
+
+    app = create_app({"database_url": database_url, "redis_url": redis_url, "env": "test",
+                      "secret_key": "test-secret-key-0123456789",
+                      "webhook_allowed_networks": "127.0.0.0/8,::1/128"})
+    client = app.test_client()
+    admin = make_key(app, "admin")
+    site_id = make_site(app, "hooked")
+    assert add_secret(client, admin, site_id, SECRET).status_code == 201
+    created = client.post(f"/v1/sites/{site_id}/webhooks", headers=auth(admin),
+                          json={"url": "http://127.0.0.1:9/hooks", "event_types": ["comment.moderated"]})
+    assert created.status_code == 201, created.get_data()
+    answer = send(client, site_id, coral_request("You are a pathetic idiot and everyone here hates you."))
+    comment_id = int(answer.headers["Moderation-Comment-Id"])
+    with app.extensions["db"].session() as session:
+        events = list(session.scalars(select(WebhookEvent).where(WebhookEvent.type == "comment.moderated")))
+    assert [(e.subject, e.data["status"]) for e in events] == [(f"comment:{comment_id}", "rejected")]
+    app.extensions["db"].dispose()
