@@ -194,6 +194,20 @@ class Settings(BaseSettings):
             self.export_key_file.read_bytes().strip() if self.export_key_file else b"")
         return hashlib.sha256(secret or b"moderation-development-export-key").digest()
 
+    #: Key that encrypts integration signing secrets at rest (Coral's ``empsec_…``), or a
+    #: file holding it; any string, hashed to an AES-256 key. Unset: derived from
+    #: ``MODERATION_SECRET_KEY`` (so rotating that key needs the secrets registered again).
+    integration_key: str = Field(default="", repr=False)
+    integration_key_file: Path | None = None
+
+    def integration_key_bytes(self) -> bytes:
+        """The AES-256 key integration signing secrets are encrypted with."""
+        import hashlib
+
+        secret = self.integration_key.encode() if self.integration_key else (
+            self.integration_key_file.read_bytes().strip() if self.integration_key_file else b"")
+        return hashlib.sha256(secret or b"integration-secrets:" + self.secret_key.encode()).digest()
+
     #: --- the audit chain (README, "Lawful requests and retention") ---
     #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.
     audit_key: str = Field(default="", repr=False)
@@ -228,7 +242,7 @@ class Settings(BaseSettings):
         return None
 
     @field_validator("model_path", "audit_key_file", "audit_signing_key_file", "export_key_file",
-                     mode="before")
+                     "integration_key_file", mode="before")
     @classmethod
     def _empty_path_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         admin,
         audit_log,
         bans,
+        coral,
         decisions,
         perspective,
         ratelimit,
@@ -28,7 +29,7 @@ def init_app(app: Flask) -> None:
     )
 
     ratelimit.init_app(app)
-    for module in (review, decisions, bans, stats, admin, audit_log, perspective, site_models):
+    for module in (review, decisions, bans, stats, admin, audit_log, perspective, site_models, coral):
         app.register_blueprint(module.bp)
     from moderation.api import webhooks
 

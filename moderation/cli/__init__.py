@@ -35,6 +35,7 @@ def build_cli() -> click.Group:
         audit_commands,
         classifier_commands,
         compliance,
+        coral_commands,
         devstack,
         ops,
         users,
@@ -46,7 +47,7 @@ def build_cli() -> click.Group:
         """Comment moderation service: operations, models and compliance."""
 
     for module in (ops, devstack, classifier_commands, compliance, audit_commands, users,
-                   adapt_commands, webhooks):
+                   adapt_commands, webhooks, coral_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli

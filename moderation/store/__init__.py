@@ -16,6 +16,7 @@ from moderation.store.comments import (
 )
 from moderation.store.compliance import DisclosureRequest, Export, ExportApproval, LegalHold
 from moderation.store.feedback import Feedback
+from moderation.store.integrations import CoralSecret, IntegrationComment
 from moderation.store.site_models import SiteModel
 from moderation.store.sites import ApiKey, Ban, Site
 from moderation.store.users import ConsoleSession, RecoveryCode, User, UserSite
@@ -31,11 +32,13 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "ConsoleSession",
+    "CoralSecret",
     "Decision",
     "DisclosureRequest",
     "Export",
     "ExportApproval",
     "Feedback",
+    "IntegrationComment",
     "LegalHold",
     "RecoveryCode",
     "SenderDetails",
