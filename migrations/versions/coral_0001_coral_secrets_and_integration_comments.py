@@ -19,7 +19,7 @@ from alembic import op
 import moderation.store.base
 
 revision: str = 'coral_0001'
-down_revision: str | None = 'adapt_0001'
+down_revision: str | None = 'compcon_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
