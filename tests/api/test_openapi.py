@@ -58,6 +58,7 @@ ROLE_BY_PREFIX = (
     ("/v1/sites", "admin"),
     ("/v1/keys", "admin"),
     ("/v1/admin", "admin"),
+    ("/v1/webhooks", "admin"),
     ("/v1/", "moderator"),
 )
 
