@@ -202,7 +202,14 @@ def end_sessions(session: Session, user: User, *, reason: str) -> int:
 
 
 def disable_user(session: Session, user: User, *, actor: Actor, request_id: str | None = None) -> User:
-    """Disable an account and end its sessions (idempotent). Commits."""
+    """Disable an account, end its sessions and refuse its API keys (idempotent). Commits.
+
+    The keys are not revoked (enabling the account again brings them back); the API
+    refuses them while the account is disabled (``moderation/api/auth.py``). The audit
+    event lists them.
+    """
+    from moderation.services.api_keys import active_keys_of
+
     if user.disabled_at is not None:
         return user
     if actor.user_id == user.id:
@@ -210,8 +217,10 @@ def disable_user(session: Session, user: User, *, actor: Actor, request_id: str 
     before = user_record(user)
     user.disabled_at = _now()
     end_sessions(session, user, reason="disabled")
+    refused = [key.id for key in active_keys_of(session, user.id)]
     audit.record(session, actor=actor, action="user.disable", target_type="user", target_id=user.id,
-                 before=before, after=user_record(user), request_id=request_id)
+                 before=before, after={**user_record(user), "keys_refused": refused},
+                 request_id=request_id)
     session.commit()
     return user
 
