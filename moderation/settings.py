@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError
 
 DEV_SECRET = "dev-insecure-secret-change-me"
 DEV_PSEUDONYM_KEY = "dev-insecure-pseudonym-key-change-me"
+DEV_TOTP_KEY = "dev-insecure-totp-key-change-me"
 DEFAULT_DATABASE_URL = "sqlite:///var/moderation.db"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 #: docker-compose.yml's database password before it had to be set (``${POSTGRES_PASSWORD:-moderation}``).
@@ -171,6 +172,20 @@ class Settings(BaseSettings):
             self.export_key_file.read_bytes().strip() if self.export_key_file else b"")
         return hashlib.sha256(secret or b"moderation-development-export-key").digest()
 
+    #: Key that encrypts TOTP secrets at rest (any string; hashed to an AES-256 key), or a
+    #: file holding it. Unset: a development key (refused in production). Changing it
+    #: makes the stored secrets unreadable: everyone then has to set up TOTP again.
+    totp_key: str = Field(default="", repr=False)
+    totp_key_file: Path | None = None
+
+    def totp_key_bytes(self) -> bytes:
+        """The AES-256 key TOTP secrets are encrypted with (SHA-256 of the configured secret)."""
+        import hashlib
+
+        secret = self.totp_key.encode() if self.totp_key else (
+            self.totp_key_file.read_bytes().strip() if self.totp_key_file else b"")
+        return hashlib.sha256(secret or DEV_TOTP_KEY.encode()).digest()
+
     #: --- the audit chain (README, "Lawful requests and retention") ---
     #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.
     audit_key: str = Field(default="", repr=False)
@@ -191,7 +206,7 @@ class Settings(BaseSettings):
         return None
 
     @field_validator("model_path", "audit_key_file", "audit_signing_key_file", "export_key_file",
-                     mode="before")
+                     "totp_key_file", mode="before")
     @classmethod
     def _empty_path_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -249,6 +264,10 @@ class Settings(BaseSettings):
         if not (self.export_key or self.export_key_file):
             found.append(("MODERATION_EXPORT_KEY (or MODERATION_EXPORT_KEY_FILE)",
                           "must be set in production: it encrypts disclosure exports at rest"))
+        if not (self.totp_key or self.totp_key_file):
+            found.append(("MODERATION_TOTP_KEY (or MODERATION_TOTP_KEY_FILE)",
+                          "must be set in production: it encrypts the TOTP secrets at rest and "
+                          "must live outside the database"))
         return found
 
 
