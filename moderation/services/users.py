@@ -69,6 +69,25 @@ def user_site_ids(session: Session, user: User) -> list[int] | None:
                                 .order_by(UserSite.site_id)))
 
 
+def sites_requiring_totp(session: Session, user: User) -> list[str]:
+    """The names of this moderator's sites that require a second factor of moderators."""
+    if user.role != "moderator":
+        return []
+    query = select(Site.name).where(Site.moderator_totp_required.is_(True)).order_by(Site.id)
+    site_ids = user_site_ids(session, user)
+    if site_ids is not None:
+        if not site_ids:
+            return []
+        query = query.where(Site.id.in_(site_ids))
+    return list(session.scalars(query))
+
+
+def totp_required(session: Session, user: User, roles: frozenset[str]) -> bool:
+    """Must this person use a second factor? Their role is in ``roles``
+    (MODERATION_CONSOLE_TOTP_ROLES), or a site they moderate requires it."""
+    return user.role in roles or bool(sites_requiring_totp(session, user))
+
+
 def actor_for(session: Session, user: User) -> Actor:
     return Actor.for_user(user_id=user.id, display_name=user.display_name, role=user.role,
                           site_ids=user_site_ids(session, user))
