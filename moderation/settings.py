@@ -12,6 +12,8 @@ each refusal into one :class:`ConfigurationError` naming the variable.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -118,10 +120,9 @@ class Settings(BaseSettings):
     #: Session cookie ``Secure`` flag: "auto" sets it when the request came over HTTPS
     #: (put the service behind a proxy that sets X-Forwarded-Proto, see README).
     console_secure_cookie: Literal["auto", "always", "never"] = "auto"
-    #: Reverse proxies in front of the service that set X-Forwarded-For/-Proto. 0: none, the
-    #: TCP peer is the client. With 1, the console takes the client IP (sign-in throttling)
-    #: and the scheme (the Secure flag) from the last entry of those headers.
-    console_proxy_hops: int = Field(default=0, ge=0, le=5)
+    #: Deprecated: the old name of ``proxy_hops`` (MODERATION_PROXY_HOPS), read only when
+    #: MODERATION_PROXY_HOPS is not set, with a DeprecationWarning (see ``_old_names``).
+    console_proxy_hops: int | None = Field(default=None, ge=0, le=10)
     #: Roles that must use a second factor (TOTP); add "moderator" to require it of everyone.
     console_totp_roles: str = "compliance,admin"
     #: Failed sign-ins allowed within ``console_failure_window_seconds`` per account and
@@ -150,6 +151,8 @@ class Settings(BaseSettings):
     #: Reverse proxies in front of the web server that append to X-Forwarded-For and set
     #: X-Forwarded-Proto/-Host. 0 (the default) trusts none of those headers: set it to the
     #: exact number of proxies, or clients can forge the address recorded as submitted_from.
+    #: The console takes the client address (sign-in throttling) and the scheme (the
+    #: cookie's Secure flag) from the same trusted headers.
     proxy_hops: int = Field(default=0, ge=0, le=10)
     #: When set, GET /metrics (and a worker's metrics port) require ``Authorization: Bearer
     #: <token>``; empty leaves them open, for a network only Prometheus can reach.
@@ -222,6 +225,23 @@ class Settings(BaseSettings):
         if not Path(choice).is_file():
             raise ValueError(f"{choice!r} is not {TIER2_ALLOWED} (no such file)")
         return choice
+
+    @model_validator(mode="after")
+    def _old_names(self) -> Settings:
+        """Map deprecated variables onto their new names, warning about each."""
+        if self.console_proxy_hops is not None:
+            if "proxy_hops" in self.model_fields_set:
+                detail = "ignored: MODERATION_PROXY_HOPS is set"
+            else:
+                self.proxy_hops = self.console_proxy_hops
+                detail = "read as MODERATION_PROXY_HOPS"
+            warnings.warn(f"MODERATION_CONSOLE_PROXY_HOPS is deprecated ({detail}); set "
+                          "MODERATION_PROXY_HOPS, which covers the API and the console",
+                          DeprecationWarning, stacklevel=2)
+            logging.getLogger(__name__).warning(
+                "MODERATION_CONSOLE_PROXY_HOPS is deprecated (%s); set MODERATION_PROXY_HOPS", detail)
+            self.console_proxy_hops = None
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -179,22 +179,14 @@ def _home() -> str:
 
 
 def client_ip() -> str:
-    """The browser's address: the TCP peer, or (behind ``console_proxy_hops`` trusted proxies)
-    the entry of X-Forwarded-For the nearest proxy was given."""
-    hops = settings().console_proxy_hops
-    if hops:
-        forwarded = [v.strip() for v in request.headers.get("X-Forwarded-For", "").split(",") if v.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops][:64]
-    return request.remote_addr or "unknown"
+    """The browser's address. Behind MODERATION_PROXY_HOPS trusted proxies the app's ProxyFix
+    (moderation/__init__.py) has already taken it from X-Forwarded-For."""
+    return (request.remote_addr or "unknown")[:64]
 
 
 def is_https() -> bool:
-    if request.is_secure:
-        return True
-    hops = settings().console_proxy_hops
-    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
-    return bool(hops) and proto == "https"
+    """Over HTTPS (behind trusted proxies, as X-Forwarded-Proto says: ProxyFix again)."""
+    return request.is_secure
 
 
 def _request_id() -> str | None:
