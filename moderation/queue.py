@@ -20,13 +20,11 @@ from celery import Celery
 from flask import Flask
 
 from moderation.cooldown import Cooldown
-from moderation.services.intake import Enqueue
+from moderation.services.intake import Enqueue, EnqueueSkipped
+
+__all__ = ["MODERATE_TASK", "EnqueueSkipped", "Publisher", "enqueue_moderation", "publisher"]
 
 MODERATE_TASK = "moderation.moderate_comment"
-
-
-class EnqueueSkipped(RuntimeError):
-    """The broker missed its budget recently; this enqueue was not attempted."""
 
 
 class Publisher:

@@ -29,6 +29,12 @@ class DecisionIn(_Strict):
     override: bool = False
 
 
+class SingleDecisionIn(DecisionIn):
+    #: the revision the moderator read; if the site edited the comment since, a 409
+    #: ``revision_conflict`` instead of a decision on text nobody has read
+    revision: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
+
+
 class BulkDecisionIn(DecisionIn):
     ids: list[Annotated[int, Field(ge=1, le=MAX_INT, strict=False)]] = Field(
         min_length=1, max_length=service.MAX_BULK)
@@ -98,18 +104,22 @@ def _result_body(result: service.DecisionResult) -> DecisionResultOut:
 
 @bp.post("/comments/<int:comment_id>/decision")
 @documented("Approve or reject a comment (role: moderator); 409 if already decided",
-            body=DecisionIn, response=DecisionResultOut, description="The decision was recorded",
+            body=SingleDecisionIn, response=DecisionResultOut, description="The decision was recorded",
             errors=(404, 409, 413, 422))
 @require_role("moderator")
 def decide_one(comment_id: int) -> Response:
     session = db_session()
     service.visible_comment(session, comment_id, current_actor())  # 404 before judging the body
-    payload = _parse(DecisionIn)
+    payload = _parse(SingleDecisionIn)
     result = service.decide(session, comment_id=comment_id, decision=payload.decision,
                             reason=payload.reason, override=payload.override, actor=current_actor(),
-                            request_id=request_id())
+                            request_id=request_id(), revision=payload.revision)
     if result.outcome == "not_found":
         raise not_found("comment")
+    if result.outcome == "conflict" and result.stale_revision is not None:
+        raise ApiError(409, "revision_conflict",
+                       f"Comment {comment_id} was edited since revision {payload.revision} "
+                       f"(now revision {result.stale_revision}); read it again before deciding.")
     if result.outcome == "conflict" and result.status == "withdrawn":
         raise ApiError(409, "comment_withdrawn",
                        f"Comment {comment_id} was withdrawn by its site; it can't be decided.")

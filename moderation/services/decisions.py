@@ -5,7 +5,9 @@ updates the comment's current status and appends a ``comment.decide`` audit
 event, all in one transaction. A comment that already has a decision is claimed
 only with ``override``: the claim is a conditional UPDATE on
 ``decided_at IS NULL``, so two moderators racing on the same comment can't both
-win — the loser gets a conflict.
+win — the loser gets a conflict. A decision may name the revision it was made on
+(what the moderator read); if the site edited the comment since, the claim fails
+with ``stale_revision`` instead of deciding text nobody has read.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class DecisionResult:
     status: str | None = None  # the comment's status afterwards (or its current one on conflict)
     decision: Decision | None = None
     previous: str | None = None  # the latest decision on a conflict
+    #: on a conflict: the comment's current revision, when the decision named an older one
+    stale_revision: int | None = None
 
 
 def visible_comment(session: Session, comment_id: int, actor: Actor) -> Comment:
@@ -46,9 +50,13 @@ def visible_comment(session: Session, comment_id: int, actor: Actor) -> Comment:
 
 def decide(
     session: Session, *, comment_id: int, decision: str, reason: str, override: bool,
-    actor: Actor, request_id: str | None,
+    actor: Actor, request_id: str | None, revision: int | None = None,
 ) -> DecisionResult:
-    """Record one decision, within the actor's sites (others are ``not_found``). Commits."""
+    """Record one decision, within the actor's sites (others are ``not_found``). Commits.
+
+    With ``revision``, only that revision of the comment is decided: if the comment was
+    edited since, nothing changes and the result is a conflict with ``stale_revision``.
+    """
     comment = session.get(Comment, comment_id) if 0 < comment_id <= 2**31 - 1 else None
     if comment is None or not actor.may_see(comment.site_id):
         session.rollback()
@@ -65,11 +73,14 @@ def decide(
     claim = claim.where(Comment.status != "withdrawn")
     if not override:
         claim = claim.where(Comment.decided_at.is_(None))
+    if revision is not None:
+        claim = claim.where(Comment.revision == revision)
     if session.execute(claim).rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         session.refresh(comment)
+        stale = comment.revision if revision is not None and comment.revision != revision else None
         return DecisionResult(comment_id, "conflict", status=comment.status,
-                              previous=comment.last_decision)
+                              previous=comment.last_decision, stale_revision=stale)
     row = Decision(comment_id=comment_id, decision=decision, reason=reason, actor=actor.display_name,
                    actor_id=actor.id, actor_key_id=actor.key_id, override=override, created_at=now,
                    revision=comment.revision)

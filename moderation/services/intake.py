@@ -157,12 +157,32 @@ def submit_comment(
             raise
         return _replay(session, existing, fingerprint)
 
+    enqueued = try_enqueue(enqueue, comment_id, request_id)
+    return Submission(comment_id, "pending", created=True, enqueued=enqueued)
+
+
+class EnqueueSkipped(RuntimeError):
+    """The broker missed its budget recently; this enqueue was not attempted."""
+
+
+def try_enqueue(enqueue: Enqueue, comment_id: int, request_id: str | None,
+                what: str = "comment") -> bool:
+    """Hand a committed comment to the queue; on failure leave it pending for the sweeper.
+
+    The comment is already durable, so a failure costs latency, not data. It is logged
+    as one line (the broker's error, no traceback: during an outage every request
+    fails the same way) and counted; a skip during the broker's cooldown is not even a
+    warning, since the miss that started the cooldown was.
+    """
     try:
         enqueue(comment_id, request_id)
-        enqueued = True
-    except Exception:  # the broker is down: the sweeper will pick the comment up
-        log.warning("enqueue failed; comment %s stays pending for the sweeper", comment_id,
-                    exc_info=True)
-        ENQUEUE_FAILURES.inc()
-        enqueued = False
-    return Submission(comment_id, "pending", created=True, enqueued=enqueued)
+        return True
+    except EnqueueSkipped:
+        log.debug("enqueue skipped (broker cooling down); %s %s stays pending for the sweeper",
+                  what, comment_id)
+    except Exception as exc:  # the broker is down or hung: the sweeper will pick it up
+        log.warning("enqueue failed (%s: %s); %s %s stays pending for the sweeper",
+                    type(exc).__name__, exc, what, comment_id)
+        log.debug("enqueue failure for %s %s", what, comment_id, exc_info=True)
+    ENQUEUE_FAILURES.inc()
+    return False

@@ -15,7 +15,6 @@ new decision (no ``override`` needed, since nobody has decided it yet).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,10 +26,8 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.domain.actors import Actor
 from moderation.domain.errors import Conflict, NotFound
-from moderation.metrics import ENQUEUE_FAILURES
+from moderation.services.intake import try_enqueue
 from moderation.store import Comment, CommentRevision, Decision, Verdict
-
-log = logging.getLogger(__name__)
 
 Enqueue = Callable[[int, str | None], None]
 T = TypeVar("T", Verdict, Decision)
@@ -115,14 +112,7 @@ def edit_comment(
                  request_id=request_id)
     session.commit()
 
-    try:
-        enqueue(comment_id, request_id)
-        enqueued = True
-    except Exception:  # the broker is down: the sweeper will pick the comment up
-        log.warning("enqueue failed; edited comment %s stays pending for the sweeper", comment_id,
-                    exc_info=True)
-        ENQUEUE_FAILURES.inc()
-        enqueued = False
+    enqueued = try_enqueue(enqueue, comment_id, request_id, what="edited comment")
     return EditResult(comment, changed=True, enqueued=enqueued)
 
 

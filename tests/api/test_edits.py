@@ -304,3 +304,26 @@ def test_a_withdrawn_comment_cant_be_decided(app: Flask, client: FlaskClient) ->
         assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "comment_withdrawn"
     with app.extensions["db"].session() as session:
         assert session.get(Comment, comment_id).status == "withdrawn"  # old main: "approved"
+
+
+def test_a_decision_on_a_revision_the_site_has_since_edited_is_a_409(
+    app: Flask, client: FlaskClient, site_token: str, enqueued: list[Any]
+) -> None:
+    """A moderator who read revision 1 must not approve revision 2 unread."""
+    moderator = make_key(app, "moderator", name="mona")
+    created = _post(client, site_token, comment_body()).get_json()
+    _moderate(app, created["id"], ABUSIVE)
+    client.put(created["links"]["self"], headers=auth(site_token), json={"comment": "Edited text."})
+    _moderate(app, created["id"], ABUSIVE)
+    url = f"/v1/comments/{created['id']}/decision"
+    late = client.post(url, headers=auth(moderator), json={"decision": "approved", "revision": 1})
+    assert late.status_code == 409
+    error = late.get_json()["error"]
+    assert error["code"] == "revision_conflict" and "now revision 2" in error["message"]
+    with app.extensions["db"].session() as session:
+        comment = session.get(Comment, created["id"])
+        assert (comment.status, comment.decided_at) == ("rejected", None)  # nothing changed
+    current = client.post(url, headers=auth(moderator), json={"decision": "approved", "revision": 2})
+    assert current.status_code == 200 and current.get_json()["decision"]["revision"] == 2
+    bad = client.post(url, headers=auth(moderator), json={"decision": "approved", "revision": 0})
+    assert bad.status_code == 422
