@@ -354,6 +354,9 @@ def _locks_the_forwarded_address(app: Flask, attacker: str) -> None:
         max_failures_account=50, max_failures_ip=2, window_seconds=60, lockout_seconds=60)
     make_user(app, "asha")
     client = app.test_client()
+    # Over HTTPS (as the proxy says) Flask-WTF also checks that the Referer is this site,
+    # which a browser sends (Referrer-Policy: same-origin).
+    client.environ_base["HTTP_REFERER"] = "https://localhost/console/login"
     for _ in range(2):
         client.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.9.9.9, {attacker}"
         client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
