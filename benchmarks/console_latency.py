@@ -1,11 +1,12 @@
 """Console queue page and next-card fragment latency at scale, on SQLite and PostgreSQL.
 
-Seeds ``--rows`` comments (default 1,000,000) exactly like ``benchmarks/list_latency.py``
-(same generator and bulk loaders: 12% of them ``needs_review``), signs a moderator in
-through the real login form, then times server-side renders through the real Flask app
-(session check, site scope, queries, Jinja templates): the queue page for every site and
-for one site, the next-card fragment at random places in the queue, and the queue page of
-a moderator scoped to one site. Reports p50/p99 per scenario as a Markdown table.
+Seeds ``--rows`` comments (default 1,000,000) with the set-up shared with
+``benchmarks/list_latency.py`` (``benchmarks/seeding.py``: same generator and bulk
+loaders, 12% of them ``needs_review``), signs a moderator in through the real login
+form, then times server-side renders through the real Flask app (session check, site
+scope, queries, Jinja templates): the queue page for every site and for one site, the
+next-card fragment at random places in the queue, and the queue page of a moderator
+scoped to one site. Reports p50/p99 per scenario as a Markdown table.
 
     .venv/bin/python -m benchmarks.console_latency --rows 1000000
 """
@@ -15,23 +16,20 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.list_latency import (  # noqa: E402
+from benchmarks.seeding import (  # noqa: E402
     SECRET,
-    _sites_and_key,
-    _time,
-    pct,
-    seed_postgres,
-    seed_sqlite,
+    kinds,
+    print_report,
+    redis_server,
+    seeded_database,
+    time_calls,
 )
 
 PASSWORD = "benchmark-harbour-lantern-42"
@@ -84,7 +82,7 @@ def measure(url: str, redis_url: str, sites: int, n: int) -> dict[str, list[floa
         "next-card fragment, one site": lambda: get(
             one_site, f"/console/queue/next?after={rnd.choice(waiting[:-500])}"),
     }
-    results = {name: _time(fn, n) for name, fn in scenarios.items()}
+    results = {name: time_calls(fn, n) for name, fn in scenarios.items()}
     app.extensions["db"].dispose()
     return results
 
@@ -97,50 +95,13 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
 
-    from moderation.embedded_redis import free_port, start_redis
-    from moderation.store.migrate import upgrade
-    from tests.support.postgres import admin_execute, start_postgres
-
-    workdir = Path(tempfile.mkdtemp(prefix="console-bench-"))
-    redis_port = free_port()
-    redis = start_redis(redis_port, workdir / "redis")
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
     report: dict[str, dict[str, list[float]]] = {}
-    server = None
-    try:
-        for kind in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
-            started = time.perf_counter()
-            if kind == "sqlite":
-                path = workdir / "bench.db"
-                url = f"sqlite:///{path}"
-                upgrade(url)
-                _sites_and_key(url, args.sites)
-                seed_sqlite(path, args.rows, args.sites)
-            else:
-                server = start_postgres()
-                admin_execute(server, "CREATE DATABASE bench")
-                url = server.database_url("bench")
-                upgrade(url)
-                _sites_and_key(url, args.sites)
-                seed_postgres(url.replace("postgresql+psycopg", "postgresql"), args.rows, args.sites)
-            print(f"{kind}: seeded {args.rows:,} comments in {time.perf_counter() - started:.0f} s",
-                  flush=True)
-            report[kind] = measure(url, redis_url, args.sites, args.requests)
-    finally:
-        if server is not None:
-            server.stop()
-        redis.terminate()
-        redis.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    kinds = list(report)
-    print(f"\n{args.rows:,} comments, {args.sites} sites, {args.requests} requests per scenario; "
-          "milliseconds per server-side render (p50 / p99), through the Flask app\n")
-    print("| scenario | " + " | ".join(f"{k} p50 | {k} p99" for k in kinds) + " |")
-    print("|---|" + "---:|" * (2 * len(kinds)))
-    for name in report[kinds[0]]:
-        cells = " | ".join(f"{pct(report[k][name], .5):.1f} | {pct(report[k][name], .99):.1f}" for k in kinds)
-        print(f"| {name} | {cells} |")
+    with redis_server("console-bench-") as (workdir, redis_url):
+        for kind in kinds(args.db):
+            with seeded_database(kind, workdir, args.rows, args.sites) as url:
+                report[kind] = measure(url, redis_url, args.sites, args.requests)
+    print_report(report, f"{args.rows:,} comments, {args.sites} sites, {args.requests} requests per "
+                 "scenario; milliseconds per server-side render (p50 / p99), through the Flask app")
 
 
 if __name__ == "__main__":

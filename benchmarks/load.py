@@ -259,7 +259,7 @@ def one_run(target: str, phase: str, rate: float, warm: list[bytes], bodies: lis
         DATABASE_URL=url, REDIS_URL=redis_url, PYTHONPATH=str(ROOT),
         MODERATION_ENV="production", MODERATION_SECRET_KEY=secrets.token_hex(24),
         MODERATION_PSEUDONYM_KEY=secrets.token_hex(24), MODERATION_AUDIT_KEY=secrets.token_hex(24),
-        MODERATION_EXPORT_KEY=secrets.token_hex(24),
+        MODERATION_EXPORT_KEY=secrets.token_hex(24), MODERATION_TOTP_KEY=secrets.token_hex(24),
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
     if cfg.model_path:

@@ -21,9 +21,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from moderation.api import init_app as init_api
     from moderation.celery_setup import celery_init_app
     from moderation.console import init_app as init_console
+    from moderation.store import encrypted
     from moderation.store.database import Database
 
     settings: Settings = load_settings(**(test_config or {}))
+    encrypted.configure(settings.totp_key_bytes())
     app = Flask(__name__)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,

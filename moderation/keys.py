@@ -70,6 +70,8 @@ class KeyCache:
     time). A revocation or a policy change made in this process clears the cache at
     once; one made in another process is seen here within ``ttl_seconds``, which is
     therefore the longest a revoked key keeps working (MODERATION_KEY_CACHE_SECONDS).
+    The owner's account is not cached: a disabled person's keys are refused at once
+    (``moderation/api/auth.py``).
     """
 
     def __init__(self, ttl_seconds: float, max_entries: int = 10_000,
@@ -79,6 +81,7 @@ class KeyCache:
         #: Seconds on a monotonic scale; tests replace it to step past the TTL.
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
+        self._refused: dict[str, float] = {}
 
     def get(self, token_hash: str) -> _Entry | None:
         entry = self._entries.get(token_hash)
@@ -104,6 +107,18 @@ class KeyCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+    def first_refusal(self, token_hash: str, every_seconds: float = 600.0) -> bool:
+        """True the first time in ``every_seconds`` a key is refused here (audited once per
+        window and process, so a script retrying a dead key can't flood the audit log)."""
+        now = self.clock()
+        last = self._refused.get(token_hash)
+        if last is not None and now - last < every_seconds:
+            return False
+        if len(self._refused) >= self.max_entries:
+            self._refused.clear()
+        self._refused[token_hash] = now
+        return True
 
 
 def _columns(obj: ApiKey | Site) -> dict[str, Any]:

@@ -12,6 +12,8 @@ each refusal into one :class:`ConfigurationError` naming the variable.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +24,7 @@ from sqlalchemy.exc import ArgumentError
 
 DEV_SECRET = "dev-insecure-secret-change-me"
 DEV_PSEUDONYM_KEY = "dev-insecure-pseudonym-key-change-me"
+DEV_TOTP_KEY = "dev-insecure-totp-key-change-me"
 DEFAULT_DATABASE_URL = "sqlite:///var/moderation.db"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 #: docker-compose.yml's database password before it had to be set (``${POSTGRES_PASSWORD:-moderation}``).
@@ -117,10 +120,9 @@ class Settings(BaseSettings):
     #: Session cookie ``Secure`` flag: "auto" sets it when the request came over HTTPS
     #: (put the service behind a proxy that sets X-Forwarded-Proto, see README).
     console_secure_cookie: Literal["auto", "always", "never"] = "auto"
-    #: Reverse proxies in front of the service that set X-Forwarded-For/-Proto. 0: none, the
-    #: TCP peer is the client. With 1, the console takes the client IP (sign-in throttling)
-    #: and the scheme (the Secure flag) from the last entry of those headers.
-    console_proxy_hops: int = Field(default=0, ge=0, le=5)
+    #: Deprecated: the old name of ``proxy_hops`` (MODERATION_PROXY_HOPS), read only when
+    #: MODERATION_PROXY_HOPS is not set, with a DeprecationWarning (see ``_old_names``).
+    console_proxy_hops: int | None = Field(default=None, ge=0, le=10)
     #: Roles that must use a second factor (TOTP); add "moderator" to require it of everyone.
     console_totp_roles: str = "compliance,admin"
     #: Failed sign-ins allowed within ``console_failure_window_seconds`` per account and
@@ -149,6 +151,8 @@ class Settings(BaseSettings):
     #: Reverse proxies in front of the web server that append to X-Forwarded-For and set
     #: X-Forwarded-Proto/-Host. 0 (the default) trusts none of those headers: set it to the
     #: exact number of proxies, or clients can forge the address recorded as submitted_from.
+    #: The console takes the client address (sign-in throttling) and the scheme (the
+    #: cookie's Secure flag) from the same trusted headers.
     proxy_hops: int = Field(default=0, ge=0, le=10)
     #: When set, GET /metrics (and a worker's metrics port) require ``Authorization: Bearer
     #: <token>``; empty leaves them open, for a network only Prometheus can reach.
@@ -208,6 +212,20 @@ class Settings(BaseSettings):
             self.integration_key_file.read_bytes().strip() if self.integration_key_file else b"")
         return hashlib.sha256(secret or b"integration-secrets:" + self.secret_key.encode()).digest()
 
+    #: Key that encrypts TOTP secrets at rest (any string; hashed to an AES-256 key), or a
+    #: file holding it. Unset: a development key (refused in production). Changing it
+    #: makes the stored secrets unreadable: everyone then has to set up TOTP again.
+    totp_key: str = Field(default="", repr=False)
+    totp_key_file: Path | None = None
+
+    def totp_key_bytes(self) -> bytes:
+        """The AES-256 key TOTP secrets are encrypted with (SHA-256 of the configured secret)."""
+        import hashlib
+
+        secret = self.totp_key.encode() if self.totp_key else (
+            self.totp_key_file.read_bytes().strip() if self.totp_key_file else b"")
+        return hashlib.sha256(secret or DEV_TOTP_KEY.encode()).digest()
+
     #: --- the audit chain (README, "Lawful requests and retention") ---
     #: HMAC key of the audit chain; keep it outside the database. Or a file holding it.
     audit_key: str = Field(default="", repr=False)
@@ -242,7 +260,7 @@ class Settings(BaseSettings):
         return None
 
     @field_validator("model_path", "audit_key_file", "audit_signing_key_file", "export_key_file",
-                     "integration_key_file", mode="before")
+                     "integration_key_file", "totp_key_file", mode="before")
     @classmethod
     def _empty_path_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -279,6 +297,23 @@ class Settings(BaseSettings):
         if not Path(choice).is_file():
             raise ValueError(f"{choice!r} is not {TIER2_ALLOWED} (no such file)")
         return choice
+
+    @model_validator(mode="after")
+    def _old_names(self) -> Settings:
+        """Map deprecated variables onto their new names, warning about each."""
+        if self.console_proxy_hops is not None:
+            if "proxy_hops" in self.model_fields_set:
+                detail = "ignored: MODERATION_PROXY_HOPS is set"
+            else:
+                self.proxy_hops = self.console_proxy_hops
+                detail = "read as MODERATION_PROXY_HOPS"
+            warnings.warn(f"MODERATION_CONSOLE_PROXY_HOPS is deprecated ({detail}); set "
+                          "MODERATION_PROXY_HOPS, which covers the API and the console",
+                          DeprecationWarning, stacklevel=2)
+            logging.getLogger(__name__).warning(
+                "MODERATION_CONSOLE_PROXY_HOPS is deprecated (%s); set MODERATION_PROXY_HOPS", detail)
+            self.console_proxy_hops = None
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
@@ -321,6 +356,10 @@ class Settings(BaseSettings):
         if not (self.export_key or self.export_key_file):
             found.append(("MODERATION_EXPORT_KEY (or MODERATION_EXPORT_KEY_FILE)",
                           "must be set in production: it encrypts disclosure exports at rest"))
+        if not (self.totp_key or self.totp_key_file):
+            found.append(("MODERATION_TOTP_KEY (or MODERATION_TOTP_KEY_FILE)",
+                          "must be set in production: it encrypts the TOTP secrets at rest and "
+                          "must live outside the database"))
         return found
 
 

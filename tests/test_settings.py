@@ -25,6 +25,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://redis:6379/0",
     "MODERATION_AUDIT_KEY": "a-private-audit-chain-key-89ab",
     "MODERATION_EXPORT_KEY": "a-private-export-encryption-key-cdef",
+    "MODERATION_TOTP_KEY": "a-private-totp-encryption-key-0f1e",
 }
 
 

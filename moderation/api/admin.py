@@ -30,6 +30,13 @@ class SiteIn(BaseModel):
     policy: dict[str, Any] | None = None
 
 
+class SiteSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    #: moderators who act on this site must use a second factor (TOTP) in the console
+    moderator_totp_required: bool
+
+
 class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -90,6 +97,8 @@ class SiteOut(Out):
     policy: EffectivePolicyOut
     #: the site's stored overrides, as sent
     overrides: dict[str, Any]
+    #: moderators who act on this site must use a second factor (TOTP) in the console
+    moderator_totp_required: bool
     created_at: str
 
 
@@ -132,7 +141,8 @@ class KeyCreatedOut(KeyOut):
 def site_body(site: Site) -> SiteOut:
     return SiteOut(id=site.id, name=site.name, policy_version=site.policy_version,
                    policy=EffectivePolicyOut.model_validate(policies.effective_policy(site, settings())),
-                   overrides=site.policy or {}, created_at=site.created_at.isoformat())
+                   overrides=site.policy or {}, moderator_totp_required=site.moderator_totp_required,
+                   created_at=site.created_at.isoformat())
 
 
 def _site(site_id: int) -> Site:
@@ -171,6 +181,18 @@ def create_site() -> Response:
 @require_role("admin")
 def get_site(site_id: int) -> Response:
     return respond(site_body(_site(site_id)))
+
+
+@bp.patch("/sites/<int:site_id>")
+@documented("Change a site's settings: moderator_totp_required (role: admin)", body=SiteSettingsIn,
+            response=SiteOut, description="The site", errors=(404, 413, 422))
+@require_role("admin")
+def patch_site(site_id: int) -> Response:
+    site = _site(site_id)
+    payload = _body(SiteSettingsIn)
+    sites.set_moderator_totp_required(db_session(), site, payload.moderator_totp_required,
+                                      actor=current_actor(), request_id=request_id())
+    return respond(site_body(site))
 
 
 def _policy_answer(site: Site) -> Response:

@@ -16,6 +16,7 @@ from moderation import keys
 from moderation.api.context import db_session
 from moderation.domain.actors import Actor
 from moderation.errors import ApiError
+from moderation.services import api_keys
 from moderation.services.access import actor_for_key
 from moderation.store import ApiKey
 
@@ -59,13 +60,24 @@ def _authenticate() -> ApiKey:
 
 
 def authenticate_token(token: str) -> ApiKey:
-    """The active key with this token (401 when unknown or revoked); records its last use."""
+    """The active key with this token (401 when unknown or revoked, or when the person it
+    belongs to is disabled); records its last use."""
     session = db_session()
     cache: keys.KeyCache = current_app.extensions["key_cache"]
     key = keys.find_active_key(session, token.strip(), cache)
     if key is None:
         raise ApiError(401, "unauthorized", "The API key is unknown or revoked.",
                        headers={"WWW-Authenticate": "Bearer"})
+    owner = api_keys.disabled_owner(session, key)
+    if owner is not None:
+        # The cache holds keys, never their owners' state: this is read on every request.
+        if cache.first_refusal(key.token_hash):
+            api_keys.record_refusal(session, key, owner, actor=actor_for_key(key),
+                                    request_id=g.get("request_id"))
+        raise ApiError(401, "key_owner_disabled",
+                       "This API key belongs to a disabled account; an admin can enable the "
+                       "account again or make a new key.",
+                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     if keys.touch(key):
         session.commit()
         if key.last_used_at is not None:

@@ -73,7 +73,8 @@ def lifetimes() -> console_sessions.Lifetimes:
 
 
 def totp_required(user: User) -> bool:
-    return user.role in settings().totp_roles
+    """The role requires a second factor, or a site this moderator acts on does."""
+    return users.totp_required(db_session(), user, settings().totp_roles)
 
 
 # --- the signed-in person -----------------------------------------------------------------------
@@ -144,6 +145,10 @@ def login_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Re
                 return _to("console.login", next=next_url)
             if row.stage != console_sessions.STAGE_FULL:
                 return _to("console.login_totp" if user.totp_enabled else "console.totp_enrol")
+            if not user.totp_enabled and user.role == "moderator" and totp_required(user):
+                # A site of theirs started requiring it during this session: no page until
+                # it is set up (the set-up page and sign-out stay reachable).
+                return _to("console.totp_enrol")
             if roles and user.role not in roles:
                 if request.endpoint == "console.queue_home":  # /console/ is everyone's way in
                     return redirect(_home())
@@ -180,22 +185,14 @@ def _home() -> str:
 
 
 def client_ip() -> str:
-    """The browser's address: the TCP peer, or (behind ``console_proxy_hops`` trusted proxies)
-    the entry of X-Forwarded-For the nearest proxy was given."""
-    hops = settings().console_proxy_hops
-    if hops:
-        forwarded = [v.strip() for v in request.headers.get("X-Forwarded-For", "").split(",") if v.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops][:64]
-    return request.remote_addr or "unknown"
+    """The browser's address. Behind MODERATION_PROXY_HOPS trusted proxies the app's ProxyFix
+    (moderation/__init__.py) has already taken it from X-Forwarded-For."""
+    return (request.remote_addr or "unknown")[:64]
 
 
 def is_https() -> bool:
-    if request.is_secure:
-        return True
-    hops = settings().console_proxy_hops
-    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
-    return bool(hops) and proto == "https"
+    """Over HTTPS (behind trusted proxies, as X-Forwarded-Proto says: ProxyFix again)."""
+    return request.is_secure
 
 
 def _request_id() -> str | None:
@@ -351,15 +348,17 @@ def totp_enrol() -> ResponseReturnValue:
         db.commit()
     enrolment = users.start_enrolment(user, row.totp_pending_secret)
     required = totp_required(user)
+    by_sites = [] if user.role in settings().totp_roles else users.sites_requiring_totp(db, user)
     if request.method == "GET":
-        return render_template("totp_enrol.html", enrolment=enrolment, required=required, error=None)
+        return render_template("totp_enrol.html", enrolment=enrolment, required=required,
+                               required_by_sites=by_sites, error=None)
     actor = users.actor_for(db, user)
     try:
         codes = users.confirm_enrolment(db, user, enrolment.secret, request.form.get("totp", "")[:64],
                                         actor=actor, request_id=_request_id())
     except Invalid as error:
         return render_template("totp_enrol.html", enrolment=enrolment, required=required,
-                               error=error.details[0]["message"]), 422
+                               required_by_sites=by_sites, error=error.details[0]["message"]), 422
     row.totp_pending_secret = None
     if row.stage != console_sessions.STAGE_FULL:
         _signed_in(row, user, "totp_enrolment")

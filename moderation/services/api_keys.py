@@ -17,7 +17,7 @@ from moderation import audit
 from moderation import keys as key_store
 from moderation.domain.actors import Actor
 from moderation.keys import KeyRequestError
-from moderation.store import ApiKey, Site
+from moderation.store import ApiKey, Site, User
 
 
 def key_record(key: ApiKey) -> dict[str, Any]:
@@ -84,3 +84,46 @@ def revoke_key(session: Session, key: ApiKey, *, actor: Actor, request_id: str |
                  site_id=key.site_id, before=before, after=key_record(key), request_id=request_id)
     session.commit()
     return key
+
+
+def person_user_id(key: ApiKey) -> int | None:
+    """The user account a key belongs to: its owner, else the ``user:N`` person it acts for."""
+    if key.owner_user_id is not None:
+        return key.owner_user_id
+    if key.person_id and key.person_id.startswith("user:") and key.person_id[5:].isdigit():
+        return int(key.person_id[5:])
+    return None
+
+
+def disabled_owner(session: Session, key: ApiKey) -> int | None:
+    """The id of the key's owner account when it is disabled (or gone), else None.
+
+    Read from the database on every request (a primary-key lookup that
+    :func:`~moderation.services.access.actor_for_key` makes anyway), never from the key
+    cache, so disabling a person refuses their keys at once in every process.
+    """
+    user_id = person_user_id(key)
+    if user_id is None:
+        return None
+    owner = session.get(User, user_id)
+    return user_id if owner is None or owner.disabled_at is not None else None
+
+
+def record_refusal(session: Session, key: ApiKey, owner_user_id: int, *, actor: Actor,
+                   request_id: str | None = None) -> None:
+    """Audit a refused request with a disabled person's key. Commits."""
+    audit.record(session, actor=actor, action="auth.key_refused", target_type="api_key",
+                 target_id=key.id, site_id=key.site_id,
+                 after={"reason": "owner_disabled", "owner_user_id": owner_user_id,
+                        "key_name": key.name, "token_prefix": key.token_prefix},
+                 request_id=request_id)
+    session.commit()
+
+
+def active_keys_of(session: Session, user_id: int) -> list[ApiKey]:
+    """The unrevoked keys that belong to this account (refused while it is disabled)."""
+    return list(session.scalars(select(ApiKey).where(
+        ApiKey.revoked_at.is_(None),
+        (ApiKey.owner_user_id == user_id)
+        | (ApiKey.owner_user_id.is_(None) & (ApiKey.person_id == f"user:{user_id}")))
+        .order_by(ApiKey.id)))

@@ -51,5 +51,28 @@ def visible_site(session: Session, site_id: int, actor: Actor) -> Site:
     return site
 
 
+def find_site_by_id(session: Session, site_id: int) -> Site:
+    """The site with this id; :class:`NotFound` otherwise."""
+    site = session.get(Site, site_id) if 0 < site_id <= 2**31 - 1 else None
+    if site is None:
+        raise NotFound.of("site")
+    return site
+
+
 def list_sites(session: Session) -> list[Site]:
     return list(session.scalars(select(Site).order_by(Site.id)))
+
+
+def set_moderator_totp_required(session: Session, site: Site, required: bool, *, actor: Actor,
+                                request_id: str | None = None) -> Site:
+    """Require (or stop requiring) a second factor of the moderators who act on ``site``.
+    Audited as ``site.update``; idempotent. Commits."""
+    if site.moderator_totp_required == required:
+        return site
+    before = {"moderator_totp_required": site.moderator_totp_required}
+    site.moderator_totp_required = required
+    audit.record(session, actor=actor, action="site.update", target_type="site", target_id=site.id,
+                 site_id=site.id, before=before, after={"moderator_totp_required": required},
+                 request_id=request_id)
+    session.commit()
+    return site

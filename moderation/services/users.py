@@ -69,6 +69,25 @@ def user_site_ids(session: Session, user: User) -> list[int] | None:
                                 .order_by(UserSite.site_id)))
 
 
+def sites_requiring_totp(session: Session, user: User) -> list[str]:
+    """The names of this moderator's sites that require a second factor of moderators."""
+    if user.role != "moderator":
+        return []
+    query = select(Site.name).where(Site.moderator_totp_required.is_(True)).order_by(Site.id)
+    site_ids = user_site_ids(session, user)
+    if site_ids is not None:
+        if not site_ids:
+            return []
+        query = query.where(Site.id.in_(site_ids))
+    return list(session.scalars(query))
+
+
+def totp_required(session: Session, user: User, roles: frozenset[str]) -> bool:
+    """Must this person use a second factor? Their role is in ``roles``
+    (MODERATION_CONSOLE_TOTP_ROLES), or a site they moderate requires it."""
+    return user.role in roles or bool(sites_requiring_totp(session, user))
+
+
 def actor_for(session: Session, user: User) -> Actor:
     return Actor.for_user(user_id=user.id, display_name=user.display_name, role=user.role,
                           site_ids=user_site_ids(session, user))
@@ -202,7 +221,14 @@ def end_sessions(session: Session, user: User, *, reason: str) -> int:
 
 
 def disable_user(session: Session, user: User, *, actor: Actor, request_id: str | None = None) -> User:
-    """Disable an account and end its sessions (idempotent). Commits."""
+    """Disable an account, end its sessions and refuse its API keys (idempotent). Commits.
+
+    The keys are not revoked (enabling the account again brings them back); the API
+    refuses them while the account is disabled (``moderation/api/auth.py``). The audit
+    event lists them.
+    """
+    from moderation.services.api_keys import active_keys_of
+
     if user.disabled_at is not None:
         return user
     if actor.user_id == user.id:
@@ -210,8 +236,10 @@ def disable_user(session: Session, user: User, *, actor: Actor, request_id: str 
     before = user_record(user)
     user.disabled_at = _now()
     end_sessions(session, user, reason="disabled")
+    refused = [key.id for key in active_keys_of(session, user.id)]
     audit.record(session, actor=actor, action="user.disable", target_type="user", target_id=user.id,
-                 before=before, after=user_record(user), request_id=request_id)
+                 before=before, after={**user_record(user), "keys_refused": refused},
+                 request_id=request_id)
     session.commit()
     return user
 

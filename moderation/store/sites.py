@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.store.base import Base, utcnow
@@ -19,6 +19,10 @@ class Site(Base):
     #: Policy overrides (see moderation.pipeline.policy.Policy); empty means defaults.
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
     policy_version: Mapped[int] = mapped_column(default=1)
+    #: Moderators who act on this site must use a second factor (TOTP) in the console,
+    #: whatever MODERATION_CONSOLE_TOTP_ROLES says (README, "Console accounts").
+    moderator_totp_required: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                          server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

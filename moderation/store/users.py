@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.store.base import Base, utcnow
+from moderation.store.encrypted import EncryptedString
 
 #: Roles a person can hold (API keys also have ``site``, which no person holds).
 USER_ROLES = ("moderator", "compliance", "admin")
@@ -27,8 +28,9 @@ class User(Base):
     #: Argon2id hash (PHC string); the password itself is never stored.
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Base32 TOTP secret once enrolment is confirmed (``totp_enabled_at`` set).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: Base32 TOTP secret once enrolment is confirmed (``totp_enabled_at`` set); encrypted
+    #: at rest with MODERATION_TOTP_KEY (moderation/store/encrypted.py).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString("users.totp_secret"))
     totp_enabled_at: Mapped[datetime | None]
     #: The last TOTP time step accepted, so a code can't be used twice.
     totp_last_step: Mapped[int | None]
@@ -78,7 +80,8 @@ class ConsoleSession(Base):
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(32))
     #: A TOTP secret being set up in this session, kept here until a code confirms it.
-    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(
+        EncryptedString("console_sessions.totp_pending_secret"))
     #: When the person last proved a TOTP code again here (step-up for sender details and
     #: export downloads, valid for a few minutes).
     stepped_up_at: Mapped[datetime | None]

@@ -4,9 +4,11 @@ expiry and sign-out on the server, throttling and lockout, TOTP and recovery cod
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import pyotp
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
@@ -315,13 +317,47 @@ def test_wrong_role_gets_a_403_page(app: Flask, client: FlaskClient) -> None:
     assert page.headers["Content-Type"].startswith("text/html")
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_and_scheme_count(app: Flask) -> None:
-    app.extensions["settings"].console_proxy_hops = 1
+@pytest.mark.parametrize("variable", ["proxy_hops", "console_proxy_hops"])
+def test_behind_a_trusted_proxy_the_forwarded_address_and_scheme_count(
+        database_url: str, redis_url: str, variable: str) -> None:
+    """One setting, MODERATION_PROXY_HOPS, for the API and the console; the old console-only
+    name still works, with a deprecation warning."""
+    from moderation import create_app
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app = create_app({"database_url": database_url, "redis_url": redis_url, "env": "test",
+                          "secret_key": "test-secret-key-0123456789", variable: 1})
+    deprecated = [w for w in caught if issubclass(w.category, DeprecationWarning)
+                  and "MODERATION_CONSOLE_PROXY_HOPS" in str(w.message)]
+    assert len(deprecated) == (1 if variable == "console_proxy_hops" else 0)
+    assert app.extensions["settings"].proxy_hops == 1
+    try:
+        _locks_the_forwarded_address(app, "203.0.113.5" if variable == "proxy_hops" else "203.0.113.6")
+    finally:
+        app.extensions["db"].dispose()
+
+
+def test_the_new_proxy_setting_wins_over_the_old_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderation.settings import load_settings
+
+    monkeypatch.setenv("MODERATION_CONSOLE_PROXY_HOPS", "2")
+    with pytest.warns(DeprecationWarning, match="MODERATION_CONSOLE_PROXY_HOPS"):
+        assert load_settings().proxy_hops == 2
+    monkeypatch.setenv("MODERATION_PROXY_HOPS", "1")
+    with pytest.warns(DeprecationWarning, match="ignored"):
+        assert load_settings().proxy_hops == 1
+
+
+def _locks_the_forwarded_address(app: Flask, attacker: str) -> None:
     app.extensions["sign_in_throttle"].limits = type(app.extensions["sign_in_throttle"].limits)(
         max_failures_account=50, max_failures_ip=2, window_seconds=60, lockout_seconds=60)
     make_user(app, "asha")
     client = app.test_client()
-    for attacker in ("203.0.113.5", "203.0.113.5"):
+    # Over HTTPS (as the proxy says) Flask-WTF also checks that the Referer is this site,
+    # which a browser sends (Referrer-Policy: same-origin).
+    client.environ_base["HTTP_REFERER"] = "https://localhost/console/login"
+    for _ in range(2):
         client.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.9.9.9, {attacker}"
         client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
         last = sign_in(client, "asha", "wrong password here")
@@ -330,7 +366,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_and_scheme_count(app: Flas
     answer = sign_in(client, "asha")
     assert answer.status_code == 302 and "Secure" in answer.headers["Set-Cookie"]
     [event] = _events(app, "auth.lockout")
-    assert event.after is not None and event.after["ip"] == "203.0.113.5"
+    assert event.after is not None and event.after["ip"] == attacker
 
 
 def test_the_same_totp_code_cannot_pass_twice_in_racing_requests(app: Flask) -> None:

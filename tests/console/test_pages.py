@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from moderation.store import AuditEvent, Ban, Comment, Decision
+from moderation.domain.actors import Actor
+from moderation.services import revisions
+from moderation.store import AuditEvent, Ban, Comment, Decision, Verdict
 from tests.console.conftest import create_person, sign_in, token_for
 from tests.support.factories import auth, make_key, make_site
 from tests.support.moderation_data import add_comment
@@ -132,6 +134,40 @@ def test_a_second_decision_is_a_409_until_overridden_with_confirmation(
     assert re.search(r"<td>Asha Rao</td><td><code>comment.decide</code>", page)  # the audit trail's who
     with app.extensions["db"].session() as session:
         assert session.get(Comment, comment).status == "rejected"
+
+
+def test_the_comment_page_shows_each_revision_with_its_text_time_and_verdict(
+        app: Flask, client: FlaskClient) -> None:
+    one, _two = _setup(app, client)
+    comment = add_comment(app, one, text="First words " + XSS)
+    token = token_for(client)
+    assert client.post(f"/console/comments/{comment}/decision", data={
+        "decision": "rejected", "csrf_token": token, "from": "comment"}).status_code == 303
+    with app.extensions["db"].session() as session:
+        revisions.edit_comment(session, comment_id=comment, actor=Actor.system("test"),
+                               text="Second, calmer words", title=None, base_revision=None,
+                               request_id=None, enqueue=lambda _id, _rid: None)
+    with app.extensions["db"].session() as session:
+        session.add(Verdict(comment_id=comment, revision=2, decision="approved", scores={"toxicity": 0.1},
+                            reasons=[], model_version="fake-2", policy_version=1,
+                            created_at=datetime.now(UTC)))
+        session.commit()
+    html = client.get(f"/console/comments/{comment}").get_data(as_text=True)
+    rows = re.findall(r'<tr data-revision="(\d+)">(.*?)</tr>', html, re.S)
+    assert [number for number, _row in rows] == ["2", "1"]  # newest first
+    current, first = rows[0][1], rows[1][1]
+    assert "(current)" in current and "Second, calmer words" in current
+    assert re.search(r"data-revision-verdict>approved", current)
+    assert "First words &lt;script&gt;" in first and "<script>alert" not in html
+    assert re.search(r"data-revision-verdict>needs review: The comment looks abusive.", first)
+    assert "replaced " in first and "rejected by Asha Rao at " in first
+
+
+def test_an_unedited_comment_says_so(app: Flask, client: FlaskClient) -> None:
+    one, _two = _setup(app, client)
+    comment = add_comment(app, one)
+    html = client.get(f"/console/comments/{comment}").get_data(as_text=True)
+    assert "Not edited" in html and "data-revision=" not in html
 
 
 def test_another_sites_comment_is_a_404_everywhere(app: Flask, client: FlaskClient) -> None:

@@ -1,5 +1,6 @@
-"""One comment's page: the card, its verdict history, the decisions (who, when), the audit
-trail; a decision form that overrides an earlier decision only after a confirmation."""
+"""One comment's page: the card, its edits (every revision's text and time with the verdict
+and decisions it got), its verdict history, the decisions (who, when), the audit trail; a
+decision form that overrides an earlier decision only after a confirmation."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from moderation.console.auth import login_required
-from moderation.services import console_queries
+from moderation.services import console_queries, revisions
 
 from .common import READERS, session, visible_comment
 
@@ -16,7 +17,8 @@ from .common import READERS, session, visible_comment
 def comment_page(comment_id: int) -> ResponseReturnValue:
     comment = visible_comment(comment_id)
     story = console_queries.comment_story(session(), comment)
-    return render_template("pages/comment.html", story=story, problem=None)
+    edits = revisions.revision_history(session(), comment)
+    return render_template("pages/comment.html", story=story, revisions=edits, problem=None)
 
 
 def register(bp: Blueprint) -> None:
