@@ -166,7 +166,7 @@ _VIOLENT_ANY = _alt(
 )
 #: Figurative uses of violent words (subject or object that no one can be threatened by).
 FIGURATIVE = _compile(_alt(
-    rf"\b(?:the\s+|this\s+|that\s+|these\s+|new\s+|our\s+|my\s+|his\s+|high\s+|rising\s+)*"
+    rf"\b(?:the\s+|this\s+|that\s+|these\s+|new\s+|our\s+|my\s+|his\s+|high\s+|rising\s+){{0,3}}"
     rf"{FIG_SUBJECT_NOUNS}\b[^.!?;,]{{0,40}}?\b{_VIOLENT_ANY}",
     rf"\b{_VIOLENT_ANY}\s+(?:up\s+|off\s+|down\s+)?{FIGURATIVE_OBJECT.pattern}",
     r"\b(?:kill\w*|shoot|shot|murder\w*)\s+(?:me|myself|us)\b",
@@ -250,7 +250,7 @@ IMPERATIVE_EN = _compile(
 PASSIVE_EN = _compile(
     r"\b(?:should|must|ought\s+to|needs?\s+to|has\s+to|have\s+to|are\s+to|is\s+to|better|"
     r"deserves?\s+to|will\s+have\s+to)\s+(?:all\s+|just\s+|simply\s+|publicly\s+|"
-    r"immediately\s+|never\s+|not\s+|also\s+)*be\s+(?:publicly\s+|all\s+|immediately\s+|"
+    r"immediately\s+|never\s+|not\s+|also\s+){0,3}be\s+(?:publicly\s+|all\s+|immediately\s+|"
     r"just\s+|simply\s+)?(?:(?:dragged|taken|lined\s+up|rounded\s+up|stripped)\s+(?:out\s+)?"
     rf"(?:and\s+)?)?(?P<verb>{V_PP})\b"
 )
@@ -304,7 +304,7 @@ IMPERATIVE_DEVA = _compile(
 #: Hinglish "deserves violence": "maar khane layak".
 DESERVE_HI = _compile(
     r"\b(?P<verb>(?:maar|maarne|marne|peetne|pitne|fa+nsi|pha+nsi|goli)\s+(?:khane\s+|dene\s+|"
-    r"ke\s+)*(?:ke\s+)?la+yak)\b"
+    r"ke\s+){0,3}(?:ke\s+)?la+yak)\b"
 )
 
 # --- Group frames -----------------------------------------------------------------------
@@ -325,7 +325,7 @@ DEHUMANISE_EN = _compile(
     rf"(?P<group>\b{GROUP_EN})\s+(?:[\w']+\s+){{0,2}}?(?P<copula>are|r|were|remain|will\s+always\s+be|"
     rf"have\s+always\s+been)\s+(?P<between>(?:(?:all|just|only|nothing\s+but|no\s+better\s+than|"
     rf"like|such|a\s+bunch\s+of|a|an|the|not|n't|never|simply|basically|truly|really)\s+|{_ADJ}\s+|"
-    rf"{_ADJ},\s+)*)(?P<noun>{DEHUMAN_NOUNS})\b"
+    rf"{_ADJ},\s+){{0,5}})(?P<noun>{DEHUMAN_NOUNS})\b"
 )
 #: "calling X animals" and "X breed like rats".
 CALLING_EN = _compile(
@@ -350,7 +350,7 @@ _HI_DEMONSTRATIVE = r"(?:ye|yeh|woh|wo|ye\s+sab|aise|saale|sab)"
 #: Hinglish "ye log kutte hain", "musalman sab kide hain", "dalit paida hi bekaar hote hain".
 DEHUMANISE_HI = _compile(
     rf"(?P<group>\b(?:{_HI_DEMONSTRATIVE}\s+)?(?:{GROUP_HI})\b|\b{_HI_DEMONSTRATIVE}\s+log\b)"
-    r"\s+(?:sab\s+|saare\s+|ke\s+saare\s+|to\s+|bhi\s+|hi\s+|sare\s+|ekdum\s+|bilkul\s+)*"
+    r"\s+(?:sab\s+|saare\s+|ke\s+saare\s+|to\s+|bhi\s+|hi\s+|sare\s+|ekdum\s+|bilkul\s+){0,3}"
     r"(?P<between>)"
     r"(?P<noun>(?:kutt[eaio]|kutton|kide|keede|kide\s+makode|keede\s+makode|jaa?nwar|jaa?nvar|"
     r"suar|suwar|suvar|suar\s+ki\s+aulad|gandagi|kachra|kachda|makkhi|makhi|saa?n?p|de?e?mak|"
