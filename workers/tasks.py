@@ -223,14 +223,18 @@ def retention_run(self: Task) -> dict[str, int]:
     try:
         with _database().session() as session:
             report = retention.run_retention(session, retention_days=settings.retention_days,
-                                             actor=SYSTEM_RETENTION)
+                                             actor=SYSTEM_RETENTION, export_dir=settings.export_dir,
+                                             export_lifetime_days=settings.export_retention_days)
     except DBAPIError as exc:
         transient = _transient(exc)
         if transient is None or transient is exc:
             raise
         raise transient from exc
-    log.info("retention erased %d sender records, kept %d under hold", report.erased, report.skipped_held)
-    return {"erased": report.erased, "skipped_held": report.skipped_held}
+    log.info("retention erased %d sender records, kept %d under hold; deleted %d exports, "
+             "kept %d under hold", report.erased, report.skipped_held, report.exports_deleted,
+             report.exports_kept_held)
+    return {"erased": report.erased, "skipped_held": report.skipped_held,
+            "exports_deleted": report.exports_deleted, "exports_kept_held": report.exports_kept_held}
 
 
 @shared_task(name=CHECKPOINT_TASK, acks_late=True, max_retries=0, soft_time_limit=600, time_limit=900)

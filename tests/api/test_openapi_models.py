@@ -62,12 +62,13 @@ def test_every_answer_is_a_response_model_and_its_component_is_that_models_schem
 
 
 def test_every_success_answer_has_a_schema(app: Flask) -> None:
+    """Every 2xx answer but 204 No Content (which has no body by definition) has a schema."""
     spec = app.test_client().get("/openapi.json").get_json()
     missing = [f"{method.upper()} {path} {status}"
                for path, operations in spec["paths"].items()
                for method, operation in operations.items()
                for status, response in operation["responses"].items()
-               if status.startswith("2") and not response.get("content")]
+               if status.startswith("2") and status != "204" and not response.get("content")]
     assert not missing
 
 

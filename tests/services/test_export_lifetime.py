@@ -81,3 +81,28 @@ def test_exports_are_deleted_after_their_case_closed_unless_held(
     assert meta["status"] == "deleted" and meta["deleted_reason"] == "lifetime_expired"
     kept = client.get(f"/v1/compliance/exports/{export_two['id']}", headers=auth(officer)).get_json()
     assert kept["status"] == "ready" and len(list(export_dir.iterdir())) == 1
+
+
+def test_the_scheduled_retention_task_deletes_expired_exports_too(
+    app: Flask, client: FlaskClient, export_dir: Path  # noqa: F811
+) -> None:
+    """The beat task, not only the CLI, reaches export files (it used to pass no export folder)."""
+    from sqlalchemy import update
+
+    from moderation.store.compliance import DisclosureRequest
+    from workers import tasks
+
+    site = make_site(app)
+    seed_comment(app, site, email="one@example.com")
+    officer, case, export = _exported_case(app, client, site, "one@example.com")
+    client.post(f"/v1/compliance/requests/{case['id']}/close", headers=auth(officer))
+    with app.extensions["db"].session() as session:  # the case closed 31 days ago
+        session.execute(update(DisclosureRequest).where(DisclosureRequest.id == case["id"])
+                        .values(closed_at=datetime.now(UTC) - timedelta(days=31)))
+        session.commit()
+    assert len(list(export_dir.iterdir())) == 1
+    with app.app_context():
+        result = tasks.retention_run.run()
+    assert result["exports_deleted"] == 1 and list(export_dir.iterdir()) == []
+    meta = client.get(f"/v1/compliance/exports/{export['id']}", headers=auth(officer)).get_json()
+    assert meta["status"] == "deleted" and meta["deleted_reason"] == "lifetime_expired"
