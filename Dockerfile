@@ -37,4 +37,4 @@ USER moderation
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
-CMD ["gunicorn", "--workers", "2", "--bind", "0.0.0.0:8000", "--graceful-timeout", "20", "--access-logfile", "-", "moderation.wsgi:app"]
+CMD ["gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", "8", "--bind", "0.0.0.0:8000", "--graceful-timeout", "20", "--access-logfile", "-", "moderation.wsgi:app"]

@@ -121,3 +121,11 @@ def test_every_app_service_runs_with_settings_the_app_accepts(
         assert settings.proxy_hops == 0 and settings.metrics_token == ""
         for key in values:
             monkeypatch.delenv(key)
+
+
+def test_the_web_serves_with_threads_so_a_waiting_request_holds_no_process() -> None:
+    """``Prefer: wait`` holds its request while the verdict is made: with gunicorn's sync
+    workers two waiting requests would stall the whole web container."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    command = next(line for line in dockerfile.splitlines() if line.startswith("CMD [\"gunicorn\""))
+    assert '"--worker-class", "gthread"' in command and '"--threads"' in command
