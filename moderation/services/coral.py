@@ -50,7 +50,7 @@ from moderation.pipeline.types import Reason
 from moderation.senders import pseudonym
 from moderation.services import policies, revisions
 from moderation.services.bans import active_at
-from moderation.services.moderation import _write_verdicts, site_checks
+from moderation.services.moderation import site_checks, write_verdicts
 from moderation.store import Ban, Comment, IntegrationComment, SenderDetails, Site, Verdict
 from moderation.store.base import utcnow
 
@@ -346,7 +346,7 @@ def _finish(
     """Write the verdict (the same writer the workers use) and commit; without a result the
     comment stays pending and goes to the workers."""
     if result is not None:
-        written = _write_verdicts(session, {comment_id: result}, {comment_id: revision})
+        written = write_verdicts(session, {comment_id: result}, {comment_id: revision})
         session.commit()
         if written:
             return CoralOutcome(comment_id, revision, result.decision, result, policy, edited)

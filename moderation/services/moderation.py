@@ -277,7 +277,7 @@ def moderate_batch(
     failed = {row.id: result for row, result in zip(rows, results, strict=True)
               if isinstance(result, Exception)}
     revisions = {row.id: row.revision for row in rows}
-    written = _write_verdicts(session, done, revisions)
+    written = write_verdicts(session, done, revisions)
     released = [i for i in failed if i != comment_id]
     if released:  # their own tasks (or the sweeper) retry them, and mark them if they fail
         session.execute(
@@ -297,7 +297,7 @@ def moderate_batch(
     return BatchOutcome(own, moderated, released)
 
 
-def _write_verdicts(
+def write_verdicts(
     session: Session, done: dict[int, PipelineResult], revisions: dict[int, int] | None = None
 ) -> dict[int, int]:
     """Decide every comment of ``done`` still pending at the revision that was scored

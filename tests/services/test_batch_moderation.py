@@ -129,7 +129,7 @@ def test_an_expired_lease_racing_its_old_holder_still_writes_one_verdict(app: Fl
     # the slow holder finally gets to write: nothing is left pending for it
     with app.extensions["db"].session() as session:
         late = moderate_many([PipelineInput("late")], classifier=FakeClassifier())[0]
-        written = moderation_service._write_verdicts(session, dict.fromkeys(ids, late))
+        written = moderation_service.write_verdicts(session, dict.fromkeys(ids, late))
         session.commit()
     assert written == {}
     assert set(verdicts_per_comment(app).values()) == {1}
