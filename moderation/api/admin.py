@@ -205,8 +205,10 @@ def _if_match() -> frozenset[int] | None:
     header = request.if_match
     if not header or header.star_tag:
         return None
-    # Strong comparison (RFC 9110): weak tags never match; neither does a tag that isn't a version.
-    return frozenset(int(tag) for tag in header.as_set() if tag.isascii() and tag.isdigit())
+    # Strong comparison (RFC 9110): weak tags never match; neither does a tag that isn't a
+    # version, nor an empty one ('""', which Werkzeug parses as None).
+    return frozenset(int(tag) for tag in header.as_set()
+                     if tag and tag.isascii() and tag.isdigit())
 
 
 _IF_MATCH = Query("If-Match", {"type": "string"},

@@ -215,7 +215,8 @@ def test_a_stale_if_match_is_a_412_and_changes_nothing(app: Flask, client: Flask
     with app.extensions["db"].session() as session:
         audited = session.query(AuditEvent).count()
     for method in ("put", "patch"):
-        for stale in ('"1"', 'W/"2"', '"two"', '"1", "3"'):
+        # an empty tag ('""') is parsed as None: a 412 like any tag that isn't a version, not a 500
+        for stale in ('"1"', 'W/"2"', '"two"', '"1", "3"', '""', 'W/"x", "", W/"y"'):
             response = getattr(client, method)(f"/v1/sites/{site}/policy",
                                                headers={**auth(admin), "If-Match": stale},
                                                json={"mode": "post"})
