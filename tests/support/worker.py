@@ -47,8 +47,14 @@ def kill_worker_group(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
-def stop_worker(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+def stop_worker(process: subprocess.Popen[bytes], timeout: float = 6) -> None:
     """Warm shutdown (SIGTERM), then SIGKILL whatever is left of the worker's session.
+
+    Six seconds, not more: when SIGTERM lands just as a task finishes, billiard's pool child
+    waits up to 30 s (``GUARANTEE_MESSAGE_CONSUMPTION_RETRY_LIMIT``) for a parent that has
+    stopped reading its result, and a teardown would pay that each time. The verdict is
+    already committed by then, and the unacknowledged message is redelivered and skipped as
+    a duplicate (``test_faults.py`` covers both), so nothing a test checks depends on it.
 
     The embedded ``--beat`` process and pool children can outlive a main process that
     died or was killed, so the whole process group goes once the main process is done.
