@@ -201,7 +201,7 @@ def run_adaptation(
 def rollback(session: Session, site: Site, *, actor: Actor,
              request_id: str | None = None) -> tuple[SiteModel, SiteModel | None]:
     """Retire the active model as ``rolled_back`` and reactivate the one it replaced (the
-    newest ``retired`` one), or the base when there is none. Commits. Returns (rolled
+    ``retired`` one retired last), or the base when there is none. Commits. Returns (rolled
     back, now active or None for the base)."""
     current = active_model(session, site.id)
     if current is None:
@@ -210,9 +210,11 @@ def rollback(session: Session, site: Site, *, actor: Actor,
     current.status, current.retired_at = ROLLED_BACK, now
     session.flush()
     restored = session.scalars(
-        select(SiteModel).where(SiteModel.site_id == site.id, SiteModel.status == RETIRED,
-                                SiteModel.version < current.version)
-        .order_by(SiteModel.version.desc()).limit(1)).first()
+        select(SiteModel).where(SiteModel.site_id == site.id, SiteModel.status == RETIRED)
+        # the one the active model replaced: retired last (an admin may have activated an
+        # older version over a newer one); for trained runs this is the previous version
+        .order_by(SiteModel.retired_at.desc().nulls_last(), SiteModel.version.desc())
+        .limit(1)).first()
     if restored is not None:
         claim = session.execute(
             update(SiteModel).where(SiteModel.id == restored.id, SiteModel.status == RETIRED)

@@ -116,7 +116,9 @@ def test_one_sites_activation_never_changes_another_sites_serving(
     assert client.post(f"/v1/sites/{a}/models/1/activate", headers=auth(admin)).status_code == 200
     assert _serving(app, a).endswith(f"+site{a}.v1")
     assert _serving(app, b).endswith(f"+site{b}.v1")
-    assert client.post(f"/v1/sites/{a}/models/rollback", headers=auth(admin)).status_code == 200
+    rolled = client.post(f"/v1/sites/{a}/models/rollback", headers=auth(admin)).get_json()
+    # back to the model the activation replaced
+    assert (rolled["active"], rolled["previous"]) == (f"site{a}.v2", f"site{a}.v1")
     assert _serving(app, b).endswith(f"+site{b}.v1")
     # site B has no version 2: A's is never reachable through B
     missing = client.post(f"/v1/sites/{b}/models/2/activate", headers=auth(admin))
@@ -125,9 +127,9 @@ def test_one_sites_activation_never_changes_another_sites_serving(
     assert b_models["active"] == f"site{b}.v1" and _statuses(b_models) == {1: "active"}
     # a key scoped to site B can't act on site A (even as an admin)
     scoped = make_key(app, "admin", site_id=b)
-    hidden = client.post(f"/v1/sites/{a}/models/2/activate", headers=auth(scoped))
+    hidden = client.post(f"/v1/sites/{a}/models/1/activate", headers=auth(scoped))
     assert hidden.status_code in (403, 404)
-    assert _serving(app, a) == _base().version
+    assert _serving(app, a).endswith(f"+site{a}.v2")
 
 
 def test_errors_are_clear(app: Flask, client: FlaskClient) -> None:
