@@ -160,3 +160,19 @@ def test_errors_are_clear(app: Flask, client: FlaskClient) -> None:
     assert post(f"/v1/sites/{site_id}/models/rollback", moderator)[0] == 403
     assert _events(app) == []
     assert _serving(app, site_id).endswith(f"+site{site_id}.v3")
+
+
+def test_a_model_trained_on_an_older_base_is_not_activated(app: Flask, client: FlaskClient) -> None:
+    site_id = make_site(app)
+    seed_decisions(app, site_id, stream(400))
+    _train(app, site_id)
+    _train(app, site_id)
+    with app.extensions["db"].session() as session:
+        old = adaptation.find_model(session, site_id, 1)
+        old.base_version = "clf-2025.01.01-1"  # as if the base was upgraded since
+        session.commit()
+    answer = client.post(f"/v1/sites/{site_id}/models/1/activate", headers=auth(make_key(app, "admin")))
+    assert answer.status_code == 422
+    [detail] = answer.get_json()["error"]["details"]
+    assert detail["code"] == "stale_base" and "clf-2025.01.01-1" in detail["message"]
+    assert _serving(app, site_id).endswith(f"+site{site_id}.v2")
