@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from moderation import audit
 from moderation.classifier.model import ToxicityClassifier
 from moderation.domain.actors import Actor
-from moderation.domain.errors import Conflict, NotFound
+from moderation.domain.errors import Conflict, Invalid, NotFound
 from moderation.pipeline.types import CATEGORIES
 from moderation.store import Comment, CommentRevision, Decision, Feedback, Site, SiteModel
 from moderation.store.site_models import ACTIVE, KEPT_BASE, REFUSED, RETIRED, ROLLED_BACK
@@ -41,6 +41,10 @@ SYSTEM_ADAPT = Actor.system("adapt", "nightly adaptation")
 
 class NothingToRollBack(Conflict):
     code = "no_site_model"
+
+
+class AlreadyActive(Conflict):
+    code = "already_active"
 
 
 #: Perspective attribute names → our categories (suggestscore feedback).
@@ -175,6 +179,7 @@ def run_adaptation(
         else:
             row.status, row.artifact = ACTIVE, result.model.to_bytes()
             row.languages, row.activated_at = list(result.model.languages), now
+            row.activated_by = actor.id
     previous = active_model(session, site.id) if row.status == ACTIVE else None
     if previous is not None:
         previous.status, previous.retired_at = RETIRED, now
@@ -193,9 +198,10 @@ def run_adaptation(
     return RunOutcome(row, row.status == ACTIVE)
 
 
-def rollback(session: Session, site: Site, *, actor: Actor) -> tuple[SiteModel, SiteModel | None]:
+def rollback(session: Session, site: Site, *, actor: Actor,
+             request_id: str | None = None) -> tuple[SiteModel, SiteModel | None]:
     """Retire the active model as ``rolled_back`` and reactivate the one it replaced (the
-    newest ``retired`` one), or the base when there is none. Commits. Returns (rolled
+    ``retired`` one retired last), or the base when there is none. Commits. Returns (rolled
     back, now active or None for the base)."""
     current = active_model(session, site.id)
     if current is None:
@@ -204,13 +210,15 @@ def rollback(session: Session, site: Site, *, actor: Actor) -> tuple[SiteModel, 
     current.status, current.retired_at = ROLLED_BACK, now
     session.flush()
     restored = session.scalars(
-        select(SiteModel).where(SiteModel.site_id == site.id, SiteModel.status == RETIRED,
-                                SiteModel.version < current.version)
-        .order_by(SiteModel.version.desc()).limit(1)).first()
+        select(SiteModel).where(SiteModel.site_id == site.id, SiteModel.status == RETIRED)
+        # the one the active model replaced: retired last (an admin may have activated an
+        # older version over a newer one); for trained runs this is the previous version
+        .order_by(SiteModel.retired_at.desc().nulls_last(), SiteModel.version.desc())
+        .limit(1)).first()
     if restored is not None:
         claim = session.execute(
             update(SiteModel).where(SiteModel.id == restored.id, SiteModel.status == RETIRED)
-            .values(status=ACTIVE, activated_at=now, retired_at=None)
+            .values(status=ACTIVE, activated_at=now, retired_at=None, activated_by=actor.id)
             .execution_options(synchronize_session=False))
         if claim.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
@@ -220,9 +228,63 @@ def rollback(session: Session, site: Site, *, actor: Actor) -> tuple[SiteModel, 
                  target_id=current.id, site_id=site.id,
                  before={"active": current.label},
                  after={"active": restored.label if restored is not None else None},
-                 request_id=None)
+                 request_id=request_id)
     session.commit()
     return current, restored
+
+
+def find_model(session: Session, site_id: int, version: int) -> SiteModel:
+    """The site's run ``version`` (:class:`NotFound` otherwise: never another site's)."""
+    row = session.scalars(select(SiteModel).where(SiteModel.site_id == site_id,
+                                                  SiteModel.version == version)).first()
+    if row is None:
+        raise NotFound(f"This site has no model version {version}.")
+    return row
+
+
+def activate(session: Session, site: Site, version: int, *, actor: Actor,
+             request_id: str | None = None) -> tuple[SiteModel, SiteModel | None]:
+    """Make the site's model ``version`` the active one (a model it retired or rolled back:
+    one that passed its gate when trained), retiring the active one. Commits. Returns
+    (now active, retired or None when the site used the base).
+
+    :class:`NotFound` for a version the site doesn't have, :class:`AlreadyActive` when it
+    is active, :class:`Invalid` when the run trained no model (kept the base or refused)
+    or trained it on another base than the site's last run (it would be served as the
+    base), :class:`Conflict` when the site's models changed meanwhile.
+    """
+    row = find_model(session, site.id, version)
+    if row.status == ACTIVE:
+        raise AlreadyActive(f"{row.label} is already the site's active model.")
+    if row.artifact is None or row.status not in (RETIRED, ROLLED_BACK):
+        raise Invalid.field("version", "not_activatable",
+                            f"{row.label} has no model to serve ({row.status}: {row.reason})",
+                            "This run trained no model that can be activated.")
+    newest = last_run(session, site.id)
+    if newest is not None and newest.base_version != row.base_version:
+        raise Invalid.field("version", "stale_base",
+                            f"{row.label} was trained on base {row.base_version}; the site's "
+                            f"latest run used {newest.base_version}, so it would be served as the base",
+                            "This model was trained on an older base model.")
+    now = datetime.now(UTC)
+    current = active_model(session, site.id)
+    if current is not None:
+        current.status, current.retired_at = RETIRED, now
+        session.flush()
+    claim = session.execute(
+        update(SiteModel).where(SiteModel.id == row.id, SiteModel.status == row.status)
+        .values(status=ACTIVE, activated_at=now, retired_at=None, activated_by=actor.id)
+        .execution_options(synchronize_session=False))
+    if claim.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict("the site's models changed meanwhile; try again")
+    session.refresh(row)
+    audit.record(session, actor=actor, action="site_model.activate", target_type="site_model",
+                 target_id=row.id, site_id=site.id,
+                 before={"active": current.label if current is not None else None},
+                 after={"active": row.label}, request_id=request_id)
+    session.commit()
+    return row, current
 
 
 def select_site(name: str) -> Select[Any]:

@@ -42,4 +42,6 @@ class SiteModel(Base):
     train_seconds: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
+    #: the actor who last made it active (its training run, a rollback, an admin's activate)
+    activated_by: Mapped[str | None] = mapped_column(String(100))
     retired_at: Mapped[datetime | None]

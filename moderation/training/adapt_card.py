@@ -80,7 +80,9 @@ def render_card(report: dict[str, Any]) -> str:
         sp = report["speed"]
         lines.append(f"- Scoring, full `predict_batch` (scores and spans), one thread, Civil "
                      f"Comments texts, per CPU-second: base alone **{sp['base']:,}/s**, with a "
-                     f"site model **{sp['site']:,}/s** (target ≥ 5,000/s/core).")
+                     f"site model **{sp['site']:,}/s**"
+                     + (f" ({sp['ratio']:.0%} of the base in the same run)" if "ratio" in sp else "")
+                     + " (target ≥ 5,000/s/core).")
     lines += [
         "",
         "## Settings",

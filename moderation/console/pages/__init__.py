@@ -13,6 +13,7 @@ def register(bp: Blueprint) -> None:
     from moderation.console.pages import (
         admin_keys,
         admin_policy,
+        admin_site_models,
         admin_sites,
         bans,
         comments,
@@ -27,6 +28,7 @@ def register(bp: Blueprint) -> None:
     )
 
     common.register(bp)
-    for module in (queue, comments, search, bans, dashboard, admin_sites, admin_keys, admin_policy,
-                   compliance_cases, compliance_exports, compliance_holds, compliance_ops):
+    for module in (queue, comments, search, bans, dashboard, admin_sites, admin_site_models,
+                   admin_keys, admin_policy, compliance_cases, compliance_exports, compliance_holds,
+                   compliance_ops):
         module.register(bp)

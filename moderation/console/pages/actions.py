@@ -13,8 +13,8 @@ from typing import Any
 from flask import g
 
 from moderation.api.context import settings
-from moderation.services import api_keys, bans, decisions, policies, sites
-from moderation.store import ApiKey, Ban, Site
+from moderation.services import adaptation, api_keys, bans, decisions, policies, sites
+from moderation.store import ApiKey, Ban, Site, SiteModel
 
 from .common import actor, session
 
@@ -60,3 +60,12 @@ def create_key(role: str, site: Site | None, name: str | None) -> tuple[ApiKey, 
 
 def revoke_key(key: ApiKey) -> ApiKey:
     return api_keys.revoke_key(session(), key, actor=actor(), request_id=_request_id())
+
+
+def activate_site_model(site: Site, version: int) -> tuple[SiteModel, SiteModel | None]:
+    return adaptation.activate(session(), site, version, actor=actor(), request_id=_request_id())
+
+
+def roll_back_site_model(site: Site) -> tuple[SiteModel, SiteModel | None]:
+    """What ``adapt --site NAME --rollback`` does, as the signed-in admin."""
+    return adaptation.rollback(session(), site, actor=actor(), request_id=_request_id())
