@@ -95,6 +95,12 @@ TARGET = _compile(
     r"|(?-i:\b[A-Z][a-z]{2,}\b)"
     r")"
 )
+#: A person or group named near a violent word the guards call non-literal: when one is,
+#: the rules don't vouch for the comment ("the budget will kill you" is not discounted).
+NAMED_PERSON = _compile(
+    r"\b(?:you|u|ya|yourself|y'all|him|her|them|everyone|everybody|anyone|anybody|someone|"
+    rf"somebody)\b|\b(?:{PERSON_EN}|{GROUP_EN})\b"
+)
 #: Subject pronouns that can be the target of a passive ("he should be shot").
 SUBJECT_PRONOUN = _compile(r"\b(?:you|u|he|she|they|him|her|them|y'all)\b")
 #: Words TARGET's name alternative must not take as a person.
