@@ -39,9 +39,9 @@ threat and no sentence read as figurative or as a report also names a person or 
 :attr:`CheckResult.discounted` (a violent word alone in quotes is not explained: only a
 recognised threat frame inside quotes is). The pipeline
 then holds the classifier's threat score below review (the comment is approved on
-the strength of the rules; a score at or above reject is held for review instead), and an informational reason ``threat:non_literal``
-with the spans records why. Likewise ``discriminatory`` when a dehumanising phrase
-only occurs quoted, negated or condemned.
+the strength of the rules; a score at or above reject is held for review instead), and
+an informational reason ``threat:non_literal`` with the spans records why. Likewise
+``discriminatory`` when a dehumanising phrase only occurs quoted, negated or condemned.
 
 Each reason says what it found in plain words and carries the character spans
 (offsets into the original text) of the violent phrase and of its target. The
