@@ -131,16 +131,16 @@ VARIANTS = (
 
 @contextmanager
 def installed(variant: Variant) -> Iterator[None]:
-    saved_discount, saved_checks = run._discount, run.CONTENT_CHECKS
+    saved_discount, saved_checks = run.discount_explained, run.CONTENT_CHECKS
     if variant.discount is not None:
-        run._discount = variant.discount  # type: ignore[assignment]
+        run.discount_explained = variant.discount  # type: ignore[assignment]
     if variant.check is not None:
         run.CONTENT_CHECKS = tuple(variant.check if c is threats.check else c  # type: ignore[misc]
                                    for c in saved_checks)
     try:
         yield
     finally:
-        run._discount, run.CONTENT_CHECKS = saved_discount, saved_checks
+        run.discount_explained, run.CONTENT_CHECKS = saved_discount, saved_checks
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -168,7 +168,7 @@ def _finish(
 ) -> PipelineResult:
     for name in CLASSIFIER_CATEGORIES:
         scores[name] = float(output.scores.get(name, 0.0))
-    _discount(scores, reasons, policy, discounted or set())
+    discount_explained(scores, reasons, policy, discounted or set())
     # Rounded first, so the reasons and the decision see the scores the verdict records.
     scores = {name: round(min(1.0, max(0.0, value)), 4) for name, value in scores.items()}
     decision, all_reasons = judge(scores, reasons, policy, output.spans)
@@ -181,8 +181,8 @@ def _finish(
     )
 
 
-def _discount(scores: dict[str, float], reasons: list[Reason], policy: Policy,
-              discounted: set[str]) -> None:
+def discount_explained(scores: dict[str, float], reasons: Sequence[Reason], policy: Policy,
+                       discounted: set[str]) -> None:
     """Hold a classifier category a rule explained away (``threat:non_literal``: "this budget
     will kill the middle class") below half its clearly-clean level, so neither ``post`` nor
     ``pre`` moderation holds the comment for it. Not when any check found that category.
