@@ -37,6 +37,8 @@ from moderation.pipeline.run import ClassifierLike, PipelineInput, default_polic
 from moderation.pipeline.types import Decision
 
 SUITE_PATH = Path(__file__).with_name("functional_suite.yaml")
+#: Everything after this line of the report is hand-written and kept when it is regenerated.
+KEPT_MARKER = "<!-- hand-written below: kept when this file is regenerated -->"
 Expectation = Literal["rejected", "needs_review", "approved"]
 Split = Literal["dev", "test"]
 LANGUAGE_LABELS = {"en": "English", "hi-Latn": "Hinglish", "hi": "Devanagari Hindi",
@@ -299,7 +301,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = render(descriptions, cases, trusting, default, classifier.version, alone)
     if args.data:
         text += render_flow(flow_figures(Path(args.data), classifier))
-    Path(args.output).write_text(text, encoding="utf-8")
+    output = Path(args.output)
+    kept = output.read_text(encoding="utf-8").split(KEPT_MARKER, 1) if output.exists() else []
+    if len(kept) == 2:  # hand-written notes after the marker survive regeneration
+        text += "\n" + KEPT_MARKER + kept[1]
+    output.write_text(text, encoding="utf-8")
     print(text)
     return 0
 

@@ -68,3 +68,14 @@ def test_the_language_rule_never_lowers_a_harmful_case(outcomes) -> None:  # typ
     for a, b in zip(trusting, default, strict=True):
         if a.case.expect != "approved" and a.passed:
             assert b.passed, b.case.text
+
+
+def test_regenerating_the_report_keeps_the_hand_written_notes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from moderation.training.functional_suite import KEPT_MARKER, main
+
+    report = tmp_path / "FUNCTIONAL_SUITE.md"
+    report.write_text("stale table\n" + KEPT_MARKER + "\n\nBefore/after figures.\n", encoding="utf-8")
+    assert main(["-o", str(report)]) == 0
+    text = report.read_text(encoding="utf-8")
+    assert "stale table" not in text and "| threat_direct |" in text
+    assert text.count(KEPT_MARKER) == 1 and text.endswith("\n\nBefore/after figures.\n")
