@@ -15,6 +15,14 @@ attribute names onto our categories:
 | ``PERSONAL_INFORMATION_EXPERIMENTAL`` | personal_information (detectors) |
 | ``SPAM_EXPERIMENTAL`` | spam (rules) |
 
+``THREAT``, ``IDENTITY_ATTACK`` and ``INSULT`` (and so ``SEVERE_TOXICITY``) also read the
+threat and group-hate rules (:mod:`moderation.pipeline.checks.threats`), as a verdict
+does: a rule-detected threat, dehumanisation or Hindi slur scores at least the rule's
+severity (0.95 direct, 0.8 incitement/dehumanisation, 0.7 conditional/deserved, 0.6
+slur), and a violent word the rules read as figurative, negated or quoted holds the
+model's score where the pipeline holds it (``run.discount_explained``, the model's own
+thresholds). Their spans are the rule's.
+
 ``SEVERE_TOXICITY`` is a fuzzy AND: toxic *and* at least one specific harm.
 Every score is the same calibrated probability the moderation pipeline uses (the
 rule-based ones are 0 or their rule's confidence). Span scores carry offsets in
@@ -27,8 +35,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from moderation.pipeline.checks import defamation, pii, spam
+from moderation.pipeline.checks import defamation, pii, spam, threats
 from moderation.pipeline.language import LanguageGuess, LatinModel, identify
+from moderation.pipeline.policy import PolicyDefaults, resolve_policy
+from moderation.pipeline.run import discount_explained
 from moderation.pipeline.types import CheckResult, Span
 
 _HARMS = ("abusive", "obscene", "threat", "discriminatory")
@@ -64,6 +74,27 @@ _CHECKS: dict[str, Callable[[str], CheckResult]] = {
     "SPAM_EXPERIMENTAL": spam.check,
     "DEFAMATION_EXPERIMENTAL": defamation.check,
 }
+
+
+#: Attributes whose score reads a category the threat rules speak for.
+_THREAT_RULE_ATTRIBUTES = frozenset({"THREAT", "IDENTITY_ATTACK", "INSULT", "SEVERE_TOXICITY"})
+
+
+def _apply_threat_rules(text: str, scores: dict[str, float], thresholds: object) -> list[Span]:
+    """The threat rules' part of the scores, as in a verdict; returns the rules' spans."""
+    result = threats.check(text)
+    if result.discounted and isinstance(thresholds, Mapping):
+        policy = resolve_policy({}, version=0, model_thresholds=thresholds, defaults=PolicyDefaults())
+        discount_explained(scores, result.reasons, policy, set(result.discounted))
+    spans: list[Span] = []
+    for reason in result.reasons:
+        severity = threats.SEVERITY.get(reason.code)
+        if severity is None:  # threat:non_literal: a note, not a finding
+            continue
+        category = reason.code.split(":", 1)[0]
+        scores[category] = max(scores.get(category, 0.0), severity)
+        spans.extend(reason.spans)
+    return spans
 
 
 class Scorer(Protocol):
@@ -116,6 +147,8 @@ def analyze(
     scores = {name: 0.0 for name in ("defamatory", "personal_information", "spam")}
     scores.update({name: float(value) for name, value in output.scores.items()})
     spans: list[Span] = list(output.spans)
+    if _THREAT_RULE_ATTRIBUTES.intersection(attributes):
+        spans.extend(_apply_threat_rules(text, scores, getattr(scorer, "thresholds", None)))
     for check in (_CHECKS[name] for name in attributes if name in _CHECKS):
         result = check(text)
         for name, value in result.scores.items():

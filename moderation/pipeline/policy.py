@@ -30,7 +30,7 @@ Site word lists: a ``reject`` word is a hard reason (``blocklist:banned_term``),
 moderators see it highlighted, but it never changes the decision. So is
 ``threat:non_literal`` (the threat check's note that a violent word was figurative,
 negated or quoted; the pipeline has already held the classifier's threat score below
-review for it, see ``run._discount``).
+review for it, see ``run.discount_explained``).
 """
 
 from __future__ import annotations

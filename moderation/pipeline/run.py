@@ -168,7 +168,7 @@ def _finish(
 ) -> PipelineResult:
     for name in CLASSIFIER_CATEGORIES:
         scores[name] = float(output.scores.get(name, 0.0))
-    _discount(scores, reasons, policy, discounted or set())
+    discount_explained(scores, reasons, policy, discounted or set())
     # Rounded first, so the reasons and the decision see the scores the verdict records.
     scores = {name: round(min(1.0, max(0.0, value)), 4) for name, value in scores.items()}
     decision, all_reasons = judge(scores, reasons, policy, output.spans)
@@ -181,15 +181,22 @@ def _finish(
     )
 
 
-def _discount(scores: dict[str, float], reasons: list[Reason], policy: Policy,
-              discounted: set[str]) -> None:
+def discount_explained(scores: dict[str, float], reasons: Sequence[Reason], policy: Policy,
+                       discounted: set[str]) -> None:
     """Hold a classifier category a rule explained away (``threat:non_literal``: "this budget
     will kill the middle class") below half its clearly-clean level, so neither ``post`` nor
-    ``pre`` moderation holds the comment for it. Not when any check found that category."""
+    ``pre`` moderation holds the comment for it. Not when any check found that category.
+
+    A score at or above the category's reject threshold is a confident model the rule
+    disagrees with: it is not discounted but held just below that threshold, so a person
+    reads the comment (neither approved on the rule's word nor rejected on the model's)."""
     for name in discounted:
         levels = policy.thresholds.get(name)
         if name not in CLASSIFIER_CATEGORIES or levels is None:
             continue
         if any(r.code.startswith(f"{name}:") and r.code not in INFORMATIONAL_CODES for r in reasons):
+            continue
+        if levels.reject is not None and scores[name] >= levels.reject:
+            scores[name] = max(levels.review, min(scores[name], levels.reject) - 1e-3)
             continue
         scores[name] = min(scores[name], levels.review * policy.clean_below / 2)

@@ -169,3 +169,61 @@ def test_the_discovery_document_points_at_this_server(client: FlaskClient) -> No
     assert document["rootUrl"] == "https://news.example/"
     assert set(document["resources"]["comments"]["methods"]) == {"analyze", "suggestscore"}
     assert client.get("/$discovery/rest?version=v2").status_code == 404
+
+
+def _summary(client: FlaskClient, key: str, text: str, attribute: str) -> tuple[float, list[str]]:
+    body = {"comment": {"text": text}, "languages": ["en"], "spanAnnotations": True,
+            "requestedAttributes": {attribute: {}}}
+    answer = _analyze(client, key, body)
+    assert answer.status_code == 200, answer.get_json()
+    score = answer.get_json()["attributeScores"][attribute]
+    return score["summaryScore"]["value"], [text[s["begin"]:s["end"]] for s in score["spanScores"]]
+
+
+@pytest.mark.parametrize(("text", "attribute", "floor", "span"), [
+    ("I will kill you", "THREAT", 0.95, "kill"),  # threat:direct
+    ("The MLA should be lynched", "THREAT", 0.8, "lynched"),  # incitement the model misses
+    ("Biharis are cockroaches", "IDENTITY_ATTACK", 0.8, "cockroaches"),  # dehumanisation
+    ("Dalits are born useless", "IDENTITY_ATTACK", 0.8, "born useless"),
+])
+def test_a_rule_detected_threat_or_dehumanisation_scores_at_least_the_rules_severity(
+    client: FlaskClient, site_key: str, text: str, attribute: str, floor: float, span: str
+) -> None:
+    value, spans = _summary(client, site_key, text, attribute)
+    assert value >= floor
+    assert span in spans
+
+
+def test_figurative_violence_is_discounted_as_in_the_verdict(
+    app: Flask, client: FlaskClient, site_key: str
+) -> None:
+    from moderation.pipeline.run import moderate
+    from moderation.services.analysis_models import scorer
+
+    model = scorer()
+    text = "This budget will kill the middle class"
+    raw = model.predict(text).scores["threat"]
+    review = model.thresholds["threat"]["review"]
+    assert raw >= review  # the model alone would flag it
+    value, _ = _summary(client, site_key, text, "THREAT")
+    assert value < review <= raw
+    assert moderate(text, classifier=model).decision == "approved"
+
+
+@pytest.mark.parametrize("text", [
+    "The MLA should be lynched", "I will kill you", "This budget will kill the middle class",
+    "Inflation is killing the poor", "Thanks for the clear report.",
+    "If I see you at the rally you're dead",
+])
+def test_threat_crosses_the_review_threshold_exactly_when_the_verdict_holds_for_a_threat(
+    app: Flask, client: FlaskClient, site_key: str, text: str
+) -> None:
+    from moderation.pipeline.run import moderate
+    from moderation.services.analysis_models import scorer
+
+    model = scorer()
+    verdict = moderate(text, classifier=model)
+    held_for_threat = any(r.code.startswith(("threat:", "classifier:threat"))
+                          and r.code != "threat:non_literal" for r in verdict.reasons)
+    value, _ = _summary(client, site_key, text, "THREAT")
+    assert (value >= model.thresholds["threat"]["review"]) == held_for_threat

@@ -142,10 +142,21 @@ def test_english_is_still_approved_and_records_its_language() -> None:
     assert result.decision == "approved" and result.language.language == "en"  # type: ignore[attr-defined]
 
 
+# (a benign Kannada comment: the threat rules now read Kannada threats themselves)
+_KANNADA_BENIGN = "ನಮಸ್ಕಾರ, ಈ ಲೇಖನ ತುಂಬಾ ಚೆನ್ನಾಗಿದೆ"
+
+
 def test_a_site_may_choose_to_trust_the_classifier_explicitly() -> None:
-    result = _moderate("ನಿನ್ನನ್ನು ಕೊಲ್ಲುತ್ತೇನೆ", {"unsupported_languages": "classifier"})
+    result = _moderate(_KANNADA_BENIGN, {"unsupported_languages": "classifier"})
     assert result.decision == "approved"  # type: ignore[attr-defined]
+    assert _moderate(_KANNADA_BENIGN).decision == "needs_review"  # type: ignore[attr-defined]
 
 
 def test_a_model_that_declares_a_language_covers_it() -> None:
-    assert _moderate("ನಿನ್ನನ್ನು ಕೊಲ್ಲುತ್ತೇನೆ", languages=("en", "kn")).decision == "approved"  # type: ignore[attr-defined]
+    assert _moderate(_KANNADA_BENIGN, languages=("en", "kn")).decision == "approved"  # type: ignore[attr-defined]
+
+
+def test_the_threat_rules_read_a_kannada_threat_whatever_the_language_policy() -> None:
+    result = _moderate("ನಿನ್ನನ್ನು ಕೊಲ್ಲುತ್ತೇನೆ", {"unsupported_languages": "classifier"})
+    assert result.decision == "rejected"  # type: ignore[attr-defined]
+    assert "threat:direct" in {r.code for r in result.reasons}  # type: ignore[attr-defined]

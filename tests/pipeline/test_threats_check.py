@@ -113,14 +113,61 @@ def test_pipeline_rejects_direct_threat_and_reviews_incitement() -> None:
 
 
 def test_pipeline_holds_a_discounted_threat_score_below_review() -> None:
-    clf = FakeClassifier(scores={"threat": 0.95}, thresholds={
+    clf = FakeClassifier(scores={"threat": 0.6}, thresholds={
         "threat": {"review": 0.4, "reject": 0.9}})
     result = moderate("This budget will kill the middle class", classifier=clf)
     assert result.decision == "approved"
     assert result.scores["threat"] < 0.4 * 0.5
     assert [r.code for r in result.reasons] == [threats.NON_LITERAL]
-    # Without a figurative reading the same score rejects.
-    assert moderate("kill", classifier=clf).decision == "rejected"
+    # Without a figurative reading the same score holds.
+    assert moderate("kill", classifier=clf).decision == "needs_review"
+
+
+def test_a_model_score_at_or_above_reject_is_not_discounted_but_read_by_a_person() -> None:
+    clf = FakeClassifier(scores={"threat": 0.95}, thresholds={
+        "threat": {"review": 0.4, "reject": 0.9}})
+    result = moderate("This budget will kill the middle class", classifier=clf)
+    assert result.decision == "needs_review"
+    assert 0.4 <= result.scores["threat"] < 0.9
+    assert "classifier:threat" in {r.code for r in result.reasons}
+    at_reject = FakeClassifier(scores={"threat": 0.9}, thresholds=clf.thresholds)
+    assert moderate("This budget will kill the middle class",
+                    classifier=at_reject).decision == "needs_review"
+
+
+@pytest.mark.parametrize("text", [
+    "This budget will kill you",
+    "Inflation is killing the poor, and the journalists who write about it too",
+    "The heat will kill them",
+])
+def test_a_person_named_beside_figurative_violence_keeps_the_model_score(text: str) -> None:
+    found = threats.assess(text)
+    assert found.non_literal and not found.unexplained and not found.findings
+    assert threats.check(text).discounted == ()
+    clf = FakeClassifier(scores={"threat": 0.6}, thresholds={
+        "threat": {"review": 0.4, "reject": 0.9}})
+    assert moderate(text, classifier=clf).decision == "needs_review"
+
+
+def test_the_figurative_object_itself_is_not_a_named_person() -> None:
+    # "farmers" inside the figurative object "the farmers income" names nobody.
+    assert threats.check("This budget will kill the farmers income").discounted == ("threat",)
+
+
+@pytest.mark.parametrize("text", [
+    'That "kill" remark was uncalled for',
+    "He keeps talking about 'bullets' and 'shooting' and nobody asks why",
+])
+def test_a_violent_word_alone_in_quotes_is_not_explained(text: str) -> None:
+    assert threats.check(text).discounted == ()
+    clf = FakeClassifier(scores={"threat": 0.6}, thresholds={
+        "threat": {"review": 0.4, "reject": 0.9}})
+    assert moderate(text, classifier=clf).decision == "needs_review"
+
+
+def test_a_quoted_threat_frame_that_is_condemned_still_discounts() -> None:
+    text = "Saying 'journalists should be hanged' is disgusting"
+    assert threats.check(text).discounted == ("threat",)
 
 
 def test_the_discount_never_applies_when_a_rule_found_a_threat() -> None:

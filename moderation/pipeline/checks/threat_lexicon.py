@@ -1,13 +1,15 @@
 """Lexicons and patterns for :mod:`moderation.pipeline.checks.threats`.
 
-Hand-written for this project (English, romanised Hindi, Devanagari Hindi); every
-pattern is case-insensitive. Devanagari patterns use no ``\\b``: Python does not count
-vowel signs as word characters, so a boundary would fall inside words.
+Hand-written for this project (English, romanised Hindi, Devanagari Hindi, Kannada
+script, romanised Kannada); every pattern is case-insensitive and compiled in NFC.
+Devanagari and Kannada patterns use no ``\\b``: Python does not count vowel signs as
+word characters, so a boundary would fall inside words.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 def _alt(*parts: str) -> str:
@@ -15,7 +17,8 @@ def _alt(*parts: str) -> str:
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+    # NFC, like the text the check reads (Indic letters have composed and decomposed forms)
+    return re.compile(unicodedata.normalize("NFC", pattern), re.IGNORECASE)
 
 
 # --- English verbs ------------------------------------------------------------------
@@ -95,6 +98,12 @@ TARGET = _compile(
     r"|(?-i:\b[A-Z][a-z]{2,}\b)"
     r")"
 )
+#: A person or group named near a violent word the guards call non-literal: when one is,
+#: the rules don't vouch for the comment ("the budget will kill you" is not discounted).
+NAMED_PERSON = _compile(
+    r"\b(?:you|u|ya|yourself|y'all|him|her|them|everyone|everybody|anyone|anybody|someone|"
+    rf"somebody)\b|\b(?:{PERSON_EN}|{GROUP_EN})\b"
+)
 #: Subject pronouns that can be the target of a passive ("he should be shot").
 SUBJECT_PRONOUN = _compile(r"\b(?:you|u|he|she|they|him|her|them|y'all)\b")
 #: Words TARGET's name alternative must not take as a person.
@@ -127,7 +136,8 @@ COUNTER_SPEECH = _compile(
 )
 CONDITION = _compile(
     r"\b(?:if|unless|or\s+else|else|one\s+more|again\s+and|otherwise|agar|warna|varna|"
-    r"nahi\s+to|vrna)\b|अगर|वरना"
+    r"nahi\s+to|vrna|illandre|illa\s+andre|[a-z]{2,}(?:idre|idare|dare|dre))\b|अगर|वरना"
+    r"|ಇಲ್ಲಾಂದ್ರೆ|ಇಲ್ಲದಿದ್ದರೆ|[\u0C80-\u0CFF]+(?:ದರೆ|ದ್ರೆ)(?![\u0C80-\u0CFF])"
 )
 #: Things a violent verb is used on figuratively ("kill the bill", "shoot the video").
 FIG_OBJECT_NOUNS = _alt(
@@ -284,7 +294,9 @@ IDIOM_EN = _compile(
 _HI_TARGET = (
     r"(?P<target>\b(?:isko|usko|inko|unko|ise|use|inhe|unhe|inhein|unhein|sabko|unhe|"
     r"(?:is|us|in|un|aise|aisi|aese|aisa|sab|saare|sare|ye|yeh|woh|wo|iss|uss|inn)\s+"
-    r"(?:[a-z]+\s+){0,2}?(?:ko|logon\s+ko|logo\s+ko))\b)"
+    r"(?:[a-z]+\s+){0,2}?(?:ko|logon\s+ko|logo\s+ko)"
+    # a plural noun in the oblique case: "gaddaron ko", "saalon ko", "patrakaron ko"
+    r"|[a-z]{2,}(?:on|yon)\s+ko)\b)"
 )
 #: Hinglish incitement: "isko goli maar do", "is neta ko faansi pe latka do".
 IMPERATIVE_HI = _compile(
@@ -297,9 +309,10 @@ IMPERATIVE_HI = _compile(
 )
 #: Devanagari incitement: "इसे गोली मार दो", "इन गद्दारों को फांसी पर लटका दो".
 IMPERATIVE_DEVA = _compile(
-    r"(?P<target>(?:इसे|उसे|इन्हें|उन्हें|इसको|उसको|इनको|उनको|(?:इस|उस|इन|उन|ऐसे|सब)\s+\S+\s+को))"
+    r"(?P<target>(?:इसे|उसे|इन्हें|उन्हें|इसको|उसको|इनको|उनको|(?:इस|उस|इन|उन|ऐसे|सब)\s+\S+\s+को"
+    r"|\S+ों\s+को))"
     r"\s+(?:\S+\s+){0,2}?(?P<verb>(?:गोली\s+मार|मार\s+डाल|मार|फांसी\s+(?:पर|पे)\s+लटका|"
-    r"फाँसी\s+(?:पर|पे)\s+लटका|फांसी|फाँसी|जला|काट)\s*(?:दो|डालो|देना\s+चाहिए)|मारो)"
+    r"फाँसी\s+(?:पर|पे)\s+लटका|फांसी|फाँसी|जला|काट)\s*(?:दो|डालो|देना\s+चाहिए)|गोली\s+मारो|मारो)"
 )
 #: Hinglish "deserves violence": "maar khane layak".
 DESERVE_HI = _compile(
@@ -408,3 +421,115 @@ SLUR_STEM = re.compile(
 )
 WORDS = re.compile(r"[^\W\d_]+")
 DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+
+# --- Kannada (script and romanised) -------------------------------------------------------
+# Kannada vowel signs and the virama are combining marks, not word characters: ``\b`` and
+# ``\w`` break inside words ("ಕೊಲ್ಲುತ್ತೇನೆ" is ten "words" to ``\w+``). The script
+# patterns bound themselves with lookarounds on the Kannada block instead, and match NFC
+# text (the check normalises comments; ``_compile`` normalises these patterns).
+_KN = r"\u0C80-\u0CFF"
+_KS = rf"(?<![{_KN}])"  # start of a Kannada word
+_KE = rf"(?![{_KN}])"  # end of a Kannada word
+#: First-person future, formal and colloquial ("-ುತ್ತೇನೆ", "-ತೀನಿ"), singular and plural.
+_KN_FUT = r"(?:ುತ್ತೇನೆ|ುತ್ತೇವೆ|ುತ್ತೀನಿ|ುತ್ತೀವಿ|್ತೀನಿ|್ತೀವಿ|್ತೇನೆ|್ತೇವೆ|ತೀನಿ|ತೀವಿ)"
+_KN_AUX_FUT = r"(?:ಬಿಡ" + _KN_FUT + r"|ಹಾಕ" + _KN_FUT + ")"
+#: Violent verb stems, each ready for a suffix ("ಕೊಲ್ಲ" + "ುತ್ತೇನೆ", "ಕೊಲ" + "್ತೀನಿ").
+_KN_STEMS = r"(?:ಕೊಲ್ಲ|ಕೊಲ|ಸಾಯಿಸ|ಸಾಯ್ಸ|ಹೊಡೆಯ|ಹೊಡೀ|ಹೊಡಿ|ಹೊಡ|ಮುಗಿಸ|ಚಚ್ಚ|ಗುಂಡು\s*ಹಾರಿಸ|ಗುಂಡಿಕ್ಕ|ತಲೆ\s*ಕಡಿಯ|ತಲೆ\s*ಕಡೀ)"
+#: Participles that take "ಬಿಡು"/"ಹಾಕು" ("ಕೊಂದು ಬಿಡುತ್ತೇನೆ", "ಸುಟ್ಟು ಹಾಕ್ತೀನಿ").
+_KN_PARTICIPLES = r"(?:ಕೊಂದು|ಕೊಂದ್|ಸಾಯಿಸಿ|ಮುಗಿಸಿ|ಸುಟ್ಟು|ಹೊಡೆದು|ಚಚ್ಚಿ|ಕಡಿದು)"
+_KN_TARGET = (
+    rf"(?P<target>{_KS}(?:ನಿನ್ನನ್ನು|ನಿನ್ನನ್ನ|ನಿನ್ನ|ನಿಮ್ಮನ್ನು|ನಿಮ್ಮನ್ನ|ನಿಮ್ಮ|ಅವನನ್ನು|ಅವನನ್ನ|ಅವನ|"
+    rf"ಅವಳನ್ನು|ಅವಳನ್ನ|ಅವಳ|ಅವರನ್ನು|ಅವರನ್ನ|ಇವನನ್ನು|ಇವನನ್ನ|ಇವನ|ಇವಳನ್ನು|ಇವರನ್ನು|ಇವರನ್ನ|"
+    rf"ಎಲ್ಲರನ್ನೂ|ಅಂಥವರನ್ನು|ಅಂತಹವರನ್ನು|[{_KN}]+(?:ಗಳನ್ನು|ಗಳನ್ನ|ರನ್ನು|ರನ್ನ)){_KE})"
+)
+#: Kannada direct threat: "ನಿನ್ನನ್ನು ಕೊಲ್ಲುತ್ತೇನೆ", "ಕೊಂದು ಬಿಡ್ತೀನಿ", and the double
+#: negative "ಕೊಲ್ಲದೆ ಬಿಡಲ್ಲ" (I won't stop short of killing).
+DIRECT_KN = _compile(
+    rf"(?:{_KN_TARGET}\s+(?:[{_KN}]+\s+){{0,2}}?)?(?P<verb>{_KS}(?:{_KN_STEMS}{_KN_FUT}"
+    rf"|{_KN_PARTICIPLES}\s*{_KN_AUX_FUT}"
+    rf"|(?:ಕೊಲ್ಲ|ಸಾಯಿಸ|ಹೊಡೆಯ|ಮುಗಿಸ)ದ(?:ೆ|ೇ)\s*(?:ಬಿಡಲ್ಲ|ಬಿಡುವುದಿಲ್ಲ|ಬಿಡೋದಿಲ್ಲ|ಬಿಡಲ್ಲಾ)){_KE})"
+)
+#: Kannada incitement: a person or group, then an imperative or "must": "ಅವನನ್ನು ಕೊಲ್ಲಿ",
+#: "ದೇಶದ್ರೋಹಿಗಳನ್ನು ಗುಂಡಿಕ್ಕಿ ಕೊಲ್ಲಬೇಕು".
+IMPERATIVE_KN = _compile(
+    rf"{_KN_TARGET}\s+(?:[{_KN}]+\s+){{0,2}}?(?P<verb>{_KS}(?:ಕೊಲ್ಲಿ|ಕೊಲ್ಲಿರಿ|ಕೊಲ್ಲಬೇಕು|"
+    rf"ಕೊಂದು\s*ಹಾಕಿ|ಕೊಂದು\s*ಹಾಕಬೇಕು|ಕೊಂದುಹಾಕಿ|ಸಾಯಿಸಿ|ಸಾಯಿಸಬೇಕು|ಹೊಡೆಯಿರಿ|ಹೊಡೀರಿ|ಹೊಡೆಯಬೇಕು|"
+    rf"ಸುಟ್ಟು\s*ಹಾಕಿ|ಸುಟ್ಟು\s*ಹಾಕಬೇಕು|ಸುಡಬೇಕು|ಗಲ್ಲಿಗೇರಿಸಿ|ಗಲ್ಲಿಗೇರಿಸಬೇಕು|ನೇಣು\s*ಹಾಕಿ|"
+    rf"ಗುಂಡಿಕ್ಕಿ|ಗುಂಡಿಕ್ಕಬೇಕು|ಗುಂಡು\s*ಹಾರಿಸಿ|ಮುಗಿಸಿ|ಮುಗಿಸಬೇಕು){_KE})"
+)
+#: Romanised Kannada suffixes: "-thini", "-tini", "-teeni", "-uttene", "-thivi".
+_KL_FUT = r"(?:u)?t{1,2}h?(?:ee|i|e)(?:n[ie]|v[ie])"
+#: Romanised Kannada direct threat: "ninna kolthini", "ninna saaysthini", "kondu bidthini",
+#: "hodithini", and the double negative "kollade bidalla".
+DIRECT_KN_LATN = _compile(
+    r"(?:(?P<target>\b(?:ninna|ninnanna|ninnannu|ninnanu|nimma|nimmanna|nimmannu|avana|avanna|"
+    r"avanannu|avanige|avala|avalanna|avalannu|avarannu|avranna|ivana|ivanna|ivanannu|ivalanna|"
+    r"ivranna|ivarannu|ellaranna|ellarannu|[a-z]+(?:galanna|galannu|galna))\b)\s+"
+    r"(?:[a-z]+\s+){0,2}?)?"
+    r"(?P<verb>\b(?:koll?" + _KL_FUT + r"|saa?y(?:i)?s" + _KL_FUT
+    + r"|hod(?:i|ee|e|ey|eey|iy)?" + _KL_FUT + r"|mugis" + _KL_FUT + r"|chach+" + _KL_FUT
+    + r"|tale\s*kad(?:i|ee|iy)" + _KL_FUT
+    + r"|(?:kond(?:u)?|saa?y(?:i)?si|mugisi|suttu|hodedu|chachi)\s*(?:bid|haak|hak)" + _KL_FUT
+    + r"|(?:kolla|saa?y(?:i)?sa|hodiya|hodeya|mugisa)d(?:e|ee)\s*(?:bidalla|bidolla|bidodilla|"
+    r"biduvudilla))\b)"
+)
+#: Romanised Kannada incitement: "avanna kolli", "ivranna gundikki kollbeku".
+IMPERATIVE_KN_LATN = _compile(
+    r"(?P<target>\b(?:avana|avanna|avanannu|avala|avalanna|avarannu|avranna|ivana|ivanna|ivanannu|"
+    r"ivranna|ivarannu|ellaranna|ellarannu|anthavranna|[a-z]+(?:galanna|galannu|galna))\b)\s+"
+    r"(?:[a-z]+\s+){0,2}?(?P<verb>\b(?:kolli|kolliri|koll?a?beku|kond(?:u)?\s*haaki|"
+    r"kond(?:u)?\s*haak(?:a)?beku|saa?y(?:i)?si|saa?y(?:i)?s(?:a)?beku|hodeyiri|hodiri|hodeeri|"
+    r"hod(?:e|i)?(?:ya)?beku|suttu\s*haaki|suttu\s*haak(?:a)?beku|sud(?:a)?beku|"
+    r"galligerisi|galligeris(?:a)?beku|gundikki|gundikk(?:a)?beku|gundu\s*haarisi|mugisi|"
+    r"mugis(?:a)?beku)\b)"
+)
+#: "ninna bidalla" / "ನಿನ್ನನ್ನು ಸುಮ್ಮನೆ ಬಿಡಲ್ಲ" (I won't spare you): menace, held for review.
+IDIOM_KN = _compile(
+    r"(?P<verb>\b(?:ninna|ninnanna|ninnannu|nimmanna|nimmannu)\s+(?:summane\s+|sumne\s+)?"
+    r"(?:bidalla|bidolla|bidodilla|biduvudilla)\b"
+    rf"|{_KS}(?:ನಿನ್ನನ್ನು|ನಿನ್ನನ್ನ|ನಿನ್ನ|ನಿಮ್ಮನ್ನು)\s+(?:ಸುಮ್ಮನೆ\s+)?(?:ಬಿಡಲ್ಲ|ಬಿಡುವುದಿಲ್ಲ|ಬಿಡೋದಿಲ್ಲ){_KE}"
+    # Hindi "main tujhe nahi chhodunga", "तुझे छोड़ूंगा नहीं"
+    r"|\b(?:tujhe|tumhe|tumko|tujhko|tereko|usko|isko|unko|inko)\s+(?:main\s+|hum\s+)?"
+    r"(?:(?:nahi|nahin|nhi)\s+(?:chhod|chod)(?:unga|ungi|enge|oonga)|(?:chhod|chod)(?:unga|ungi|"
+    r"enge|oonga)\s+(?:nahi|nahin|nhi))\b"
+    r"|(?:तुझे|तुम्हें|तुमको|तुझको|उसे|इसे)\s+(?:\S+\s+)?(?:नहीं\s+छोड़(?:ूंगा|ूँगा|ेंगे|ूंगी)|"
+    r"छोड़(?:ूंगा|ूँगा|ेंगे|ूंगी)\s+नहीं))"
+)
+#: Figurative objects of a violent verb in Kannada and Hindi: pests, time, and the
+#: idiom "goli maaro" (forget it): "is baat ko goli maaro", "sollegalanna kolthini".
+FIGURATIVE_TARGET = _compile(
+    r"\b(?:baat|baaton|baton|cheez|cheezon|topic|tension|tenshan|chinta|fikar|fikr|kaam|exam|"
+    r"padhai|solle|jirale|ili|hula|tigane|time|taim)\w*"
+    r"|बात|बातों|चीज़|चीज|टेंशन|चिंता|फ़िक्र|फिक्र|काम"
+    rf"|{_KS}(?:ಸೊಳ್ಳೆ|ಜಿರಳೆ|ಇಲಿ|ಹುಳ|ತಿಗಣೆ|ಟೈಮ್|ಸಮಯ)"
+)
+#: Kannada idioms with "ಹೊಡೆ" (hit) and pests as objects: "sixer hodithini" (I'll hit a
+#: six), "chakkar hodithini" (I'll bunk), "ನಗಿಸಿ ಸಾಯಿಸ್ತೀನಿ" (I'll make you die laughing).
+FIGURATIVE_KN = _compile(
+    r"\b(?:sixer|six|sixu|four|foru|boundary|goal|century|chakkar|chakar|seeti|siti|whistle|"
+    r"harate|bore|jackpot|sketch|line|call|kaal|selfie|photo)\s+(?:ond\s+|ondu\s+)?hod"
+    r"|\bnag(?:i|s)s?i\s+(?:nag(?:i|s)s?i\s+)?saa?y"
+    r"|\b(?:solle|sollegal|jirale|jiralegal|ili|iligal|hula|hulagal|tigane)\w*\s+(?:[a-z]+\s+)?"
+    r"(?:koll?|kond|saa?y)"
+    rf"|{_KS}(?:ಸಿಕ್ಸರ್|ಸಿಕ್ಸ್|ಫೋರ್|ಗೋಲ್|ಶತಕ|ಚಕ್ಕರ್|ಸೀಟಿ|ಹರಟೆ|ಬೋರ್)[{_KN}]*\s+(?:ಒಂದು\s+)?ಹೊಡ"
+    rf"|{_KS}ನಗಿಸಿ\s+(?:ನಗಿಸಿ\s+)?ಸಾಯ"
+    rf"|{_KS}(?:ಸೊಳ್ಳೆ|ಜಿರಳೆ|ಇಲಿ|ಹುಳ|ತಿಗಣೆ)[{_KN}]*\s+(?:[{_KN}]+\s+)?(?:ಕೊಲ|ಕೊಂದ|ಸಾಯ)"
+)
+#: A first-person threat reported as not said or not meant: "kolthini anta helilla",
+#: "ಕೊಲ್ಲುತ್ತೇನೆ ಎಂದು ಹೇಳಿಲ್ಲ", and Hindi "maarunga nahi" (negation after the verb).
+TRAILING_NEGATION = _compile(
+    r"\s*(?:(?:ant?h?a|anta|antha|andu|endu|ಅಂತ|ಎಂದು)\s+(?:[^\s.!?]+\s+)?(?:helilla|heLilla|"
+    r"alla|illa|ಹೇಳಿಲ್ಲ|ಅಲ್ಲ|ಇಲ್ಲ)|(?:nahi|nahin|nhi|नहीं)(?![\w\u0900-\u097f]))"
+)
+#: Violent words in Kannada (script and romanised): what a guard must explain.
+VIOLENT_WORD_KN = _compile(
+    rf"{_KS}(?:ಕೊಲ|ಕೊಲ್ಲ|ಕೊಂದ|ಸಾಯಿಸ|ಸಾಯ್ಸ|ಹೊಡ|ಗುಂಡು|ಗುಂಡಿಕ್ಕ|ಗಲ್ಲಿಗೇರ|ಚಚ್ಚ)[{_KN}]*"
+    r"|\b(?:koll?(?:u|a|i|th|t)\w*|kond\w*|saa?y(?:i)?s\w*|galliger\w*|gundikk\w*|chach\w*)"
+)
+KANNADA = re.compile(rf"[{_KN}]")
+INDIC = re.compile(rf"[\u0900-\u097f{_KN}]")
+#: Word stems (lower case) a romanised Kannada or extra Hindi threat starts with.
+THREAT_STEM_KN = re.compile(
+    r"(?:(?:kol|kond|saay|says|sayis|saays|hod|mugis|chach|suttu|tale|gallig|gund|bid|chhod|"
+    r"chod)\w*)"
+)
