@@ -14,6 +14,7 @@ def register(bp: Blueprint) -> None:
         admin_keys,
         admin_policy,
         admin_sites,
+        admin_webhooks,
         bans,
         comments,
         common,
@@ -28,5 +29,6 @@ def register(bp: Blueprint) -> None:
 
     common.register(bp)
     for module in (queue, comments, search, bans, dashboard, admin_sites, admin_keys, admin_policy,
+                   admin_webhooks,
                    compliance_cases, compliance_exports, compliance_holds, compliance_ops):
         module.register(bp)
