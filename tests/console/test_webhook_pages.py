@@ -23,7 +23,7 @@ from moderation.store import AuditEvent, WebhookDelivery, WebhookEndpoint
 from tests.console.conftest import Person, create_person, sign_in, token_for
 from tests.support.factories import make_site
 from tests.support.moderation_data import add_comment
-from tests.support.webhook_receiver import Receiver, receiving
+from tests.support.webhook_receiver import receiving
 
 LOOPBACK = "127.0.0.0/8,::1/128"
 SETUP = Actor.system("test", "setup")
@@ -46,7 +46,8 @@ def _admin(app: Flask, client: FlaskClient) -> Person:
     return person
 
 
-def _endpoint(app: Flask, site: int, url: str, events: tuple[str, ...] = ("comment.decided",)) -> tuple[int, str]:
+def _endpoint(app: Flask, site: int, url: str,
+              events: tuple[str, ...] = ("comment.decided",)) -> tuple[int, str]:
     with app.extensions["db"].session() as session:
         endpoint, secret = webhooks.create_endpoint(
             session, site_id=site, url=url, description="", event_types=list(events), compliance=False,
@@ -178,7 +179,8 @@ def test_redeliver_is_a_csrf_protected_post_audited_like_the_api(app: Flask, cli
         path = f"/console/admin/webhooks/{endpoint_id}/deliveries/{delivery.id}/redeliver"
         assert client.post(path).status_code == 400  # no token
         assert _deliveries(app, endpoint_id)[0].status == "delivered"
-        response = client.post(path, data={"csrf_token": token_for(client, f"/console/admin/webhooks/{endpoint_id}")})
+        token = token_for(client, f"/console/admin/webhooks/{endpoint_id}")
+        response = client.post(path, data={"csrf_token": token})
         assert response.status_code == 303
         assert response.headers["Location"].endswith(f"/console/admin/webhooks/{endpoint_id}")
         assert _deliveries(app, endpoint_id)[0].status == "pending"
@@ -198,7 +200,8 @@ def test_redeliver_is_a_csrf_protected_post_audited_like_the_api(app: Flask, cli
                        data={"csrf_token": token}).status_code == 404
 
 
-def test_moderators_cannot_see_or_redeliver_not_even_of_their_own_site(app: Flask, client: FlaskClient) -> None:
+def test_moderators_cannot_see_or_redeliver_not_even_of_their_own_site(
+        app: Flask, client: FlaskClient) -> None:
     one, two = make_site(app, "news-one"), make_site(app, "news-two")
     endpoint_id, _secret = _endpoint(app, one, "http://127.0.0.1:9/hooks")
     _events(app, one, 1)
@@ -255,7 +258,8 @@ def test_disable_enable_rotate_and_delete_from_the_endpoint_page(app: Flask, cli
     with app.extensions["db"].session() as session:
         endpoint = session.get(WebhookEndpoint, endpoint_id)
         assert endpoint is not None
-        assert set(webhooks.active_secrets(endpoint, endpoint.updated_at)) == {first_secret, new_secret.group(1)}
+        signing = set(webhooks.active_secrets(endpoint, endpoint.updated_at))
+        assert signing == {first_secret, new_secret.group(1)}
     assert [a.action for a in _audit(app, "webhook.endpoint.update")] == ["webhook.endpoint.update"] * 2
     assert len(_audit(app, "webhook.endpoint.rotate_secret")) == 1
 
