@@ -18,7 +18,7 @@ from moderation.api.context import settings
 from moderation.console.auth import login_required
 from moderation.domain.errors import Conflict, Invalid
 from moderation.services import webhooks
-from moderation.store import Site, WebhookEndpoint
+from moderation.store import Site, WebhookAttempt, WebhookEndpoint
 
 from .common import actor, parse_id, session, visible_site, visible_sites
 from .compliance_common import request_id
@@ -118,11 +118,15 @@ def endpoint_page(endpoint_id: int) -> ResponseReturnValue:
     rows = rows[:PAGE_SIZE]
     logs = webhooks.attempts(session(), [d.id for d, _e in rows])
     items = [{"delivery": d, "event": e, "comment_id": _comment_id(d.subject),
-              "last": (logs.get(d.id) or [None])[-1]} for d, e in rows]
+              "last": _last(logs.get(d.id))} for d, e in rows]
     return render_template(
         "pages/admin_webhook.html", endpoint=endpoint, site=visible_site(endpoint.site_id), items=items,
         status=status, statuses=STATUSES, before=before,
         next_before=rows[-1][0].id if more and rows else None)
+
+
+def _last(log: list[WebhookAttempt] | None) -> WebhookAttempt | None:
+    return log[-1] if log else None
 
 
 def _comment_id(subject: str) -> int | None:
@@ -174,8 +178,8 @@ def redeliver(endpoint_id: int, delivery_id: int) -> ResponseReturnValue:
     delivery = webhooks.get_delivery(session(), endpoint, delivery_id)
     webhooks.redeliver(session(), endpoint, delivery, actor=actor(), request_id=request_id())
     flash(f"Delivery {delivery.id} is pending again; it is sent within moments.", "success")
-    return redirect(url_for("console.admin_webhook", endpoint_id=endpoint.id,
-                            **{k: v for k in ("status", "before") if (v := request.form.get(k))}), 303)
+    back: dict[str, Any] = {k: v for k in ("status", "before") if (v := request.form.get(k))}
+    return redirect(url_for("console.admin_webhook", endpoint_id=endpoint.id, **back), 303)
 
 
 def register(bp: Blueprint) -> None:
