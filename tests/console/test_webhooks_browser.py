@@ -7,7 +7,6 @@ page showed once. Goes by label, role and the documented hooks (``data-endpoint-
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pyotp
@@ -40,7 +39,7 @@ def app(database_url: str, redis_url: str) -> Iterator[Flask]:
 
 
 def _deliver(app: Flask) -> None:
-    config = replace(webhook_delivery.config_from(app.extensions["settings"]), retry_base=0.05)
+    config = webhook_delivery.config_from(app.extensions["settings"])
     with app.extensions["db"].session() as session:
         webhook_delivery.deliver_due(session, config, budget_seconds=5)
 
