@@ -10,6 +10,10 @@ hits both alike:
   (one comment in five is abusive, so rejections are part of the mix);
 - ``intake``: ``POST /v1/comments`` (stored, 202; the verdict comes later from a worker).
 
+Each round of each path posts to a site of its own (intake with its own site key) from
+200 sender addresses, so no rate-limit window carries over and every answer counted is
+a real one (the answers by status are printed; only 2xx latencies are in the figures).
+
     .venv/bin/python benchmarks/coral_latency.py --seconds 20 --rounds 2
 """
 
@@ -33,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import stack  # noqa: E402
-from benchmarks.load import prepare_ours  # noqa: E402
+from benchmarks.load import SITE_RATE_LIMITS  # noqa: E402
 from benchmarks.perspective_latency import comment_text, percentile  # noqa: E402
 from moderation.embedded_redis import free_port  # noqa: E402
 
@@ -41,25 +45,46 @@ SECRET = "empsec_" + "5c0ffee0" * 8
 ABUSE = "You are a pathetic idiot and everyone here hates you. "
 
 
-def register_secret(url: str) -> int:
-    """The benchmark site's id, with ``SECRET`` registered as its Coral signing secret."""
-    from sqlalchemy import select
-
+def prepare_sites(url: str, rounds: int) -> tuple[int, list[int], list[str]]:
+    """Migrate and create one site per round and path, so no rate-limit counter carries
+    from one round (or path) to the next: the warm-up's Coral site, each Coral round's
+    site (``SECRET`` registered) and each intake round's site with its own site key.
+    Returns (warm-up site, Coral sites, intake tokens)."""
+    from moderation import keys
     from moderation.domain.actors import CLI
     from moderation.services import coral_secrets
     from moderation.settings import load_settings
     from moderation.store import Site
     from moderation.store.database import Database
+    from moderation.store.migrate import upgrade
 
+    upgrade(url)
     db = Database(url)
+    key = load_settings().integration_key_bytes()
     try:
         with db.session() as session:
-            site = session.scalars(select(Site).where(Site.name == "load-benchmark")).one()
-            coral_secrets.add_secret(session, site=site, secret=SECRET, actor=CLI,
-                                     key=load_settings().integration_key_bytes())
-            return site.id
+            def site(name: str) -> Site:
+                row = Site(name=name, policy={"rate_limits": SITE_RATE_LIMITS})
+                session.add(row)
+                session.flush()
+                return row
+
+            coral_sites = []
+            for name in ["coral-warm-up"] + [f"coral-round-{r}" for r in range(1, rounds + 1)]:
+                row = site(name)
+                coral_secrets.add_secret(session, site=row, secret=SECRET, actor=CLI, key=key)
+                coral_sites.append(row.id)
+            tokens = [keys.create_key(session, role="site", site=site(f"intake-round-{r}"),
+                                      name=f"intake-round-{r}")[1] for r in range(1, rounds + 1)]
+            session.commit()
+            return coral_sites[0], coral_sites[1:], tokens
     finally:
         db.dispose()
+
+
+def sender_ip(i: int) -> str:
+    """Many senders, as on a real site (one IP for all would meet its per-sender limit)."""
+    return f"203.0.113.{i % 200 + 1}"
 
 
 def coral_body(i: int, length: int) -> bytes:
@@ -121,11 +146,11 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="coral-bench-"))
     url = f"sqlite:///{workdir / 'bench.db'}"
-    token = prepare_ours(url)
-    site_id = register_secret(url)
+    warm_site, coral_sites, tokens = prepare_sites(url, args.rounds)
     processes = stack.Processes(workdir)
     results: dict[str, list[list[float]]] = {"coral": [], "intake": []}
     answers: Counter[int] = Counter()
+    intake_answers: Counter[int] = Counter()
     try:
         redis_url = stack.redis(processes)
         port = free_port()
@@ -138,16 +163,15 @@ def main() -> int:
             body = coral_body(i, args.length)
             signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
             coral.append((body, {"Content-Type": "application/json", "X-Coral-Signature": signature}))
-        intake_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-        intake = [(json.dumps({"article_id": "bench", "title": "t", "comment": comment_text(i, args.length),
-                               "author": {"name": "A", "email": f"a{i}@example.com"},
-                               "sender": {"ip": "203.0.113.9"}}).encode(), intake_headers)
-                  for i in range(n)]
-        coral_path = f"/v1/integrations/coral/{site_id}"
+        intake = [json.dumps({"article_id": "bench", "title": "t", "comment": comment_text(i, args.length),
+                              "author": {"name": "A", "email": f"a{i}@example.com"},
+                              "sender": {"ip": sender_ip(i)}}).encode() for i in range(n)]
         # warm up: the first Coral request loads the model in each gunicorn worker
-        run(port, coral_path, coral[n:], rate=5, concurrency=2)
-        paths = (("coral", coral_path, coral[:n]), ("intake", "/v1/comments", intake))
-        for _ in range(args.rounds):
+        run(port, f"/v1/integrations/coral/{warm_site}", coral[n:], rate=5, concurrency=2)
+        for round_no in range(args.rounds):
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens[round_no]}"}
+            paths = (("coral", f"/v1/integrations/coral/{coral_sites[round_no]}", coral[:n]),
+                     ("intake", "/v1/comments", [(body, headers) for body in intake]))
             for name, path, requests in paths:
                 latencies, statuses = run(port, path, requests, rate=args.rate, concurrency=8)
                 bad = {s: c for s, c in statuses.items() if s not in (200, 202, 204)}
@@ -155,12 +179,15 @@ def main() -> int:
                     print(f"{name}: non-2xx answers {bad}", file=sys.stderr)
                 if name == "coral":
                     answers.update(statuses)
+                else:
+                    intake_answers.update(statuses)
                 results[name].append(latencies)
     finally:
         processes.stop_all()
     print(f"{args.rate:.0f} req/s, {args.length}-character comments, {args.rounds} alternating rounds "
           f"of {args.seconds:.0f} s, gunicorn 2 sync workers on SQLite")
     print(f"coral answers: {dict(sorted(answers.items()))} (200: rejected or withheld, 204: no objection)")
+    print(f"intake answers: {dict(sorted(intake_answers.items()))} (202: accepted)")
     print(f"{'path':<10}{'round':>6}{'n':>7}{'p50 ms':>9}{'p99 ms':>9}")
     p50s: dict[str, list[float]] = {}
     p99s: dict[str, list[float]] = {}

@@ -260,6 +260,7 @@ def one_run(target: str, phase: str, rate: float, warm: list[bytes], bodies: lis
         MODERATION_ENV="production", MODERATION_SECRET_KEY=secrets.token_hex(24),
         MODERATION_PSEUDONYM_KEY=secrets.token_hex(24), MODERATION_AUDIT_KEY=secrets.token_hex(24),
         MODERATION_EXPORT_KEY=secrets.token_hex(24), MODERATION_TOTP_KEY=secrets.token_hex(24),
+        MODERATION_INTEGRATION_KEY=secrets.token_hex(24),
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
     if cfg.model_path:

@@ -199,8 +199,8 @@ class Settings(BaseSettings):
         return hashlib.sha256(secret or b"moderation-development-export-key").digest()
 
     #: Key that encrypts integration signing secrets at rest (Coral's ``empsec_…``), or a
-    #: file holding it; any string, hashed to an AES-256 key. Unset: derived from
-    #: ``MODERATION_SECRET_KEY`` (so rotating that key needs the secrets registered again).
+    #: file holding it; any string, hashed to an AES-256 key. Required in production; unset
+    #: elsewhere: derived from ``MODERATION_SECRET_KEY``.
     integration_key: str = Field(default="", repr=False)
     integration_key_file: Path | None = None
 
@@ -360,6 +360,14 @@ class Settings(BaseSettings):
             found.append(("MODERATION_TOTP_KEY (or MODERATION_TOTP_KEY_FILE)",
                           "must be set in production: it encrypts the TOTP secrets at rest and "
                           "must live outside the database"))
+        if not (self.integration_key or self.integration_key_file):
+            found.append(("MODERATION_INTEGRATION_KEY (or MODERATION_INTEGRATION_KEY_FILE)",
+                          "must be set in production: it encrypts Coral's signing secrets at rest "
+                          "and is not derived from MODERATION_SECRET_KEY there (README, "
+                          "\"Configuration\", says how to keep secrets already registered)"))
+        elif self.integration_key and self.integration_key == self.secret_key:
+            found.append((env_name("integration_key"),
+                          f"must differ from {env_name('secret_key')} in production"))
         return found
 
 

@@ -26,6 +26,7 @@ PRODUCTION = {
     "MODERATION_AUDIT_KEY": "a-private-audit-chain-key-89ab",
     "MODERATION_EXPORT_KEY": "a-private-export-encryption-key-cdef",
     "MODERATION_TOTP_KEY": "a-private-totp-encryption-key-0f1e",
+    "MODERATION_INTEGRATION_KEY": "a-private-integration-key-2a3b",
 }
 
 
@@ -71,8 +72,13 @@ def test_production_starts_when_everything_is_set(monkeypatch: pytest.MonkeyPatc
      "DATABASE_URL", "POSTGRES_PASSWORD"),
     ({"REDIS_URL": None}, "REDIS_URL", "localhost"),
     ({"MODERATION_AUDIT_KEY": None}, "MODERATION_AUDIT_KEY", "audit chain"),
+    ({"MODERATION_INTEGRATION_KEY": None}, "MODERATION_INTEGRATION_KEY",
+     "not derived from MODERATION_SECRET_KEY"),
+    ({"MODERATION_INTEGRATION_KEY": PRODUCTION["MODERATION_SECRET_KEY"]}, "MODERATION_INTEGRATION_KEY",
+     "must differ from MODERATION_SECRET_KEY"),
 ], ids=["secret-unset", "secret-dev", "pseudonym-unset", "pseudonym-is-secret", "database-unset",
-        "compose-password", "redis-unset", "audit-key-unset"])
+        "compose-password", "redis-unset", "audit-key-unset", "integration-key-unset",
+        "integration-key-is-secret"])
 def test_production_refuses_a_development_default(
     monkeypatch: pytest.MonkeyPatch, changes: dict[str, str | None], variable: str, says: str
 ) -> None:
@@ -185,3 +191,17 @@ def test_pseudonyms_are_keyed_per_site_and_by_their_own_key() -> None:
     assert one == pseudonym("key-one-0123456789", 1, "reader@example.com")  # normalised email
     assert one != pseudonym("key-one-0123456789", 2, "reader@example.com")  # not linkable across sites
     assert one != pseudonym("key-two-0123456789", 1, "reader@example.com")
+
+
+def test_production_takes_the_integration_key_from_a_file_and_never_derives_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "integration.key"
+    key_file.write_text("a-private-integration-key-from-a-file\n")
+    production(monkeypatch, MODERATION_INTEGRATION_KEY=None,
+               MODERATION_INTEGRATION_KEY_FILE=str(key_file))
+    from_file = load_settings().integration_key_bytes()
+    # another secret key: the integration key (and every Coral secret it encrypts) stays
+    production(monkeypatch, MODERATION_INTEGRATION_KEY=None, MODERATION_INTEGRATION_KEY_FILE=str(key_file),
+               MODERATION_SECRET_KEY="another-private-session-secret-9876")
+    assert load_settings().integration_key_bytes() == from_file

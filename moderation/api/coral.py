@@ -10,7 +10,10 @@
   only), revoke them.
 
 A missing or wrong signature is a ``401`` in the service's JSON error shape and an
-audit event (``coral.signature.rejected``) on the site.
+audit event (``coral.signature.rejected``) on the site. Requests are counted against the
+site's ``per_key`` rate limit per sending address *before* the signature is checked, so a
+flood of unsigned requests is answered ``429`` without decrypting secrets or writing audit
+rows.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from prometheus_client import Counter, Histogram
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from moderation import audit
+from moderation.api import ratelimit
 from moderation.api.auth import current_actor, require_role
 from moderation.api.context import db_session, request_id, settings
 from moderation.api.operations import Out, Query, documented, respond
@@ -196,13 +200,14 @@ def _classifier(site_id: int) -> ClassifierLike | None:
             description="A decision for Coral (rejected or withheld)",
             query=(Query(SIGNATURE_HEADER, {"type": "string"},
                          "sha256=<hex HMAC-SHA256 of the body>, one per active secret", location="header"),),
-            errors=(401, 404, 413, 422, 503))
+            errors=(401, 404, 413, 422, 429, 503))
 def external_moderation(site_id: int) -> Response:
     started = time.perf_counter()
     session = db_session()
     site = session.get(Site, site_id) if in_range(site_id) else None
     if site is None:
         raise not_found("site")
+    ratelimit.enforce_integration_limit(site, request.remote_addr)  # before the costly part
     raw = request.get_data(cache=True)
     secrets = coral_secrets.active_secrets(session, site.id, settings().integration_key_bytes())
     check = coral_secrets.check_signature(raw, request.headers.get(SIGNATURE_HEADER), secrets)

@@ -128,3 +128,12 @@ def enforce_intake_limits(key: ApiKey, site: Site, ip: str) -> None:
     """Both intake limits in one Redis round trip: the key's first (if it is exceeded the
     sender IP is not counted, as when they were two calls), then the sender IP's."""
     _enforce(_key_limit(key, site), _sender_ip_limit(site, ip))
+
+
+def enforce_integration_limit(site: Site, source: str | None) -> None:
+    """Count one request to a site's integration endpoint (Coral's phase) from ``source``
+    (the sender's address), under the site's ``per_key`` limit: the integration stands in
+    for a site key. Counted before the signature check, so a flood of unsigned requests
+    from one address is refused here, before any secret is decrypted or audit row written,
+    and the site's own Coral server (another address) keeps its budget."""
+    _enforce((_site_limit(site, "per_key", DEFAULT_PER_KEY), f"coral:{site.id}", source or "unknown"))

@@ -241,6 +241,43 @@ def test_a_request_that_isnt_signed_for_its_exact_bytes_is_401_and_audited(
     assert events[0].after["problem"] == problem
 
 
+def test_a_flood_of_unsigned_requests_is_429_before_the_signature_is_checked(
+    app: Flask, client: FlaskClient, site_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moderation.services import coral_secrets
+    from moderation.store import Site
+
+    with app.extensions["db"].session() as session:
+        site = session.get(Site, site_id)
+        assert site is not None
+        site.policy = {**(site.policy or {}), "rate_limits": {"per_key": "3/minute"}}
+        session.commit()
+    checked: list[int] = []
+    real = coral_secrets.active_secrets
+
+    def counting(*args: Any, **kwargs: Any) -> Any:  # the real lookup, counted
+        checked.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(coral_secrets, "active_secrets", counting)
+    body = coral_bytes(coral_request())
+    flood = [client.post(f"/v1/integrations/coral/{site_id}", data=body,
+                         headers={"Content-Type": "application/json"},
+                         environ_base={"REMOTE_ADDR": "198.51.100.66"}) for _ in range(6)]
+    assert [r.status_code for r in flood] == [401, 401, 401, 429, 429, 429]
+    assert flood[-1].get_json()["error"]["code"] == "rate_limited"
+    assert int(flood[-1].headers["Retry-After"]) >= 1
+    # the refused ones never reached the secrets (decryption) or the audit log
+    assert len(checked) == 3
+    assert len(_events(app, "coral.signature.rejected")) == 3
+    # Coral's own server, at another address, still has its budget
+    answer = client.post(f"/v1/integrations/coral/{site_id}", data=body,
+                         headers={"Content-Type": "application/json",
+                                  "X-Coral-Signature": signature(body, SECRET)},
+                         environ_base={"REMOTE_ADDR": "203.0.113.200"})
+    assert answer.status_code == 204
+
+
 def test_another_sites_secret_fails_here(app: Flask, client: FlaskClient, site_id: int,
                                          admin: str) -> None:
     other = make_site(app, "other-news")

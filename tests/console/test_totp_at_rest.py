@@ -73,7 +73,8 @@ def test_production_refuses_to_start_without_the_totp_key() -> None:
     production = dict(env="production", secret_key="a-private-session-secret-0123",
                       pseudonym_key="a-private-pseudonym-key-4567",
                       database_url="postgresql+psycopg://m:pw-private@db/m", redis_url="redis://redis:6379/0",
-                      audit_key="a-private-audit-chain-key-89ab", export_key="a-private-export-key-cdef")
+                      audit_key="a-private-audit-chain-key-89ab", export_key="a-private-export-key-cdef",
+                      integration_key="a-private-integration-key-2a3b")
     with pytest.raises(ConfigurationError, match="MODERATION_TOTP_KEY"):
         load_settings(**production)
     assert load_settings(**production, totp_key="a-private-totp-key-0f1e").totp_key_bytes() \

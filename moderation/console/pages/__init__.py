@@ -15,6 +15,7 @@ def register(bp: Blueprint) -> None:
         admin_policy,
         admin_site_models,
         admin_sites,
+        admin_webhooks,
         bans,
         comments,
         common,
@@ -29,6 +30,6 @@ def register(bp: Blueprint) -> None:
 
     common.register(bp)
     for module in (queue, comments, search, bans, dashboard, admin_sites, admin_site_models,
-                   admin_keys, admin_policy, compliance_cases, compliance_exports, compliance_holds,
-                   compliance_ops):
+                   admin_keys, admin_policy, admin_webhooks, compliance_cases, compliance_exports,
+                   compliance_holds, compliance_ops):
         module.register(bp)

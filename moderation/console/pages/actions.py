@@ -24,9 +24,12 @@ def _request_id() -> str | None:
     return value
 
 
-def decide(comment_id: int, decision: str, reason: str, override: bool) -> decisions.DecisionResult:
+def decide(comment_id: int, decision: str, reason: str, override: bool,
+           revision: int | None = None) -> decisions.DecisionResult:
+    """``revision``: the one the person read (a conflict if the comment was edited since)."""
     return decisions.decide(session(), comment_id=comment_id, decision=decision, reason=reason,
-                            override=override, actor=actor(), request_id=_request_id())
+                            override=override, actor=actor(), request_id=_request_id(),
+                            revision=revision)
 
 
 def decide_many(comment_ids: Sequence[int], decision: str, reason: str) -> list[decisions.DecisionResult]:

@@ -61,11 +61,18 @@ def decide(comment_id: int) -> ResponseReturnValue:
         problem = "Choose approve or reject."
     elif override and request.form.get("confirm") != "yes":
         problem = "Tick the confirmation to replace the earlier decision."
+    # the revision the page showed (absent from an older page: decide the current one)
+    revision = parse_id(request.form.get("revision"))
     if problem is None:
-        result = actions.decide(comment.id, decision, reason, override)
+        result = actions.decide(comment.id, decision, reason, override, revision)
         if result.outcome == "not_found":
             raise NotFound.of("comment")
-        if result.outcome == "conflict":
+        if result.outcome == "conflict" and result.stale_revision is not None:
+            problem = (f"Comment #{comment.id} was edited since you read it (revision {revision}, "
+                       f"now revision {result.stale_revision}); nothing was decided. Read the new "
+                       "text, then decide again.")
+            status = 409
+        elif result.outcome == "conflict":
             problem = (f"Already decided ({result.previous}) by someone else; open the comment to "
                        "override that decision.")
             status = 409
