@@ -75,7 +75,7 @@ def classifier() -> Any:
     """The classifier, loaded once per worker process."""
     settings = current_app.extensions["settings"]
     return load_service_classifier(settings.model_path or None, settings.tier2,
-                                   threads=settings.tier2_threads)
+                                   threads=settings.tier2_threads, kannada=settings.kannada)
 
 
 _site_classifiers: SiteClassifiers | None = None
@@ -111,6 +111,8 @@ class TierCount:
         self._clf = clf
         self.version: str = clf.version
         self.thresholds: dict[str, dict[str, float]] = clf.thresholds
+        # the coverage rule reads the classifier's languages (the Kannada routing declares kn)
+        self.languages: tuple[str, ...] | None = getattr(clf, "languages", None)
         self.tiers: Counter[str] = Counter()
 
     def _seen(self, outputs: Sequence[ClassifierOutput]) -> None:

@@ -176,7 +176,7 @@ def _finish(
         decision=decision,
         scores=scores,
         reasons=all_reasons,
-        model_version=classifier.version,
+        model_version=getattr(output, "version", None) or classifier.version,
         policy_version=policy.version,
     )
 
