@@ -150,13 +150,13 @@ def load_head(path: str | Path) -> KannadaHead:
     if not p.is_file():
         raise ArtifactError(f"Kannada head not found: {p}")
     meta = read_metadata(p)
+    if meta.get("format") != FORMAT:
+        raise ArtifactError(f"{p}: unknown artifact format {meta.get('format')!r}, want {FORMAT}")
     try:
         with np.load(p, allow_pickle=False) as z:
             arrays = {k: np.asarray(z[k]) for k in _ARRAYS}
     except (OSError, KeyError, ValueError) as exc:
         raise ArtifactError(f"corrupt Kannada head {p}: {exc}") from exc
-    if meta.get("format") != FORMAT:
-        raise ArtifactError(f"{p}: unknown artifact format {meta.get('format')!r}, want {FORMAT}")
     try:
         featurizer = HashedFeaturizer(**meta["featurizer"])
         index = arrays["index"].astype(np.int64)

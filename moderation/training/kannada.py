@@ -145,7 +145,7 @@ def choose_thresholds(y: np.ndarray, p: np.ndarray, review_recall: float = REVIE
     return {"review": round(max(review, 1e-4), 6), "reject": round(min(reject, 0.9999), 6)}
 
 
-def held_approved(y: np.ndarray, p: np.ndarray, t: dict[str, float]) -> dict[str, float]:
+def held_approved(y: np.ndarray, p: np.ndarray, t: dict[str, float]) -> dict[str, float | None]:
     """Shares at thresholds ``t``: offensive held (≥ review), offensive rejected (≥ reject),
     non-offensive below review, non-offensive rejected."""
     pos, neg = y == 1, y == 0
