@@ -1,8 +1,8 @@
 """The Kannada section of models/MODEL_CARD.md, rendered from the head's stored report.
 
-The section sits between two HTML comments, so ``train-kannada`` can replace it and the
-fast tier's card renderer (``model_card.card_from_artifact``) keeps it when it rewrites the
-rest of the card.
+The section sits between two HTML comments, so ``train-kannada`` can replace it, and the
+fast tier's card renderer (``model_card.card_from_artifact``) renders it again from the head
+that ``KN_LATEST`` names next to the fast artifact: the card stays what the artifacts render.
 """
 
 from __future__ import annotations
@@ -125,15 +125,28 @@ def render_section(meta: dict[str, Any], art: dict[str, Any]) -> str:
     return "\n".join(L) + "\n"
 
 
-def keep_section(card: Path, rendered: str) -> str:
-    """``rendered`` (a fresh card) with the Kannada section of the existing ``card`` appended."""
-    if not card.is_file():
+def head_section(models_dir: Path) -> str | None:
+    """The Kannada section for the head ``models_dir/KN_LATEST`` names (None: no head)."""
+    from moderation.classifier.artifact import read_metadata
+    from moderation.classifier.kannada import KN_LATEST
+
+    pointer = models_dir / KN_LATEST
+    if not pointer.is_file():
+        return None
+    path = models_dir / pointer.read_text().strip()
+    meta = read_metadata(path)
+    if "report" not in meta:
+        return None
+    art = {"path": str(path), "bytes": path.stat().st_size, "version": meta["version"]}
+    return render_section(meta, art)
+
+
+def with_section(rendered: str, models_dir: Path) -> str:
+    """A freshly rendered card with the Kannada section of the head next to the artifact."""
+    section = head_section(models_dir)
+    if section is None:
         return rendered
-    old = card.read_text()
-    if START not in old or END not in old:
-        return rendered
-    section = old[old.index(START): old.index(END) + len(END)]
-    return rendered.rstrip("\n") + "\n\n" + section + "\n"
+    return rendered.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
 
 
 def write_section(card: Path, meta: dict[str, Any], art: dict[str, Any]) -> None:
