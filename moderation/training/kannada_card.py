@@ -118,7 +118,9 @@ def render_section(meta: dict[str, Any], art: dict[str, Any]) -> str:
           "- Konkani written in Kannada script (Mangaluru) is identified as `kn` and scored by "
           "this head, but was never validated.",
           "- Short code-mixed comments made mostly of English words are identified as English and "
-          "scored by the base (see the routing share above).",
+          "scored by the base (see the routing share above); the other way round, the few English "
+          "comments identified as romanised Kannada are scored by this head "
+          "(`benchmarks/kannada_routing.py` measures what that does to English).",
           "- Spans of head-scored categories cover the whole comment.",
           "- Bag of n-grams, 4.7k training rows: spelling variants of romanised Kannada that the "
           "corpus lacks carry no evidence.", END]
