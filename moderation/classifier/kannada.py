@@ -208,6 +208,9 @@ class RoutedClassifier:
     base: Any  # ToxicityClassifier, CascadeClassifier or SiteAdaptedClassifier
     head: KannadaHead
     latin_model: LatinModel | None = None
+    #: Languages left to the base: those a site model over it was validated on (its
+    #: moderators' own Kannada decisions outrank a head trained on YouTube comments).
+    keep: tuple[str, ...] = ()
     _maps: dict[str, tuple[float, float]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -241,12 +244,15 @@ class RoutedClassifier:
         return fast_tier(self.base)
 
     def over(self, base: Any) -> RoutedClassifier:
-        """The same routing over another base (a site's adapted classifier)."""
-        return RoutedClassifier(base, self.head, self.latin_model)
+        """The same routing over another base (a site's adapted classifier): the languages the
+        site model was validated on stay with it."""
+        site_languages = tuple(getattr(getattr(base, "site", None), "languages", ()) or ())
+        return RoutedClassifier(base, self.head, self.latin_model, keep=site_languages)
 
     def routed(self, texts: Sequence[str]) -> list[bool]:
         """Which texts the head scores: main language Kannada or romanised Kannada."""
-        return [g.language in ROUTED for g in identify(texts, self.latin_model)]
+        return [g.language in ROUTED and g.language not in self.keep
+                for g in identify(texts, self.latin_model)]
 
     def predict(self, text: str) -> ClassifierOutput:
         return self.predict_batch([text])[0]
