@@ -37,7 +37,8 @@ def corpora(data: Path) -> dict[str, tuple[list[str], np.ndarray]]:
     out["sbic"] = ([r["post"] for r in s], np.array([float(r["offensiveYN"]) >= 0.5 for r in s], float))
     o = _rows(data / "tweeteval" / "offensive_val.csv")
     out["olid_val"] = ([r["text"] for r in o], np.array([r["label"] == "1" for r in o], float))
-    j = [r for r in _rows(data / "jigsaw_toxic_partial" / "train_subset.csv") if r["sampling_pool"] == "random"]
+    j = [r for r in _rows(data / "jigsaw_toxic_partial" / "train_subset.csv")
+         if r["sampling_pool"] == "random"]
     out["jigsaw_random"] = ([r["comment_text"] for r in j], np.array([r["toxic"] == "1" for r in j], float))
     return out
 
