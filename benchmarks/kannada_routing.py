@@ -1,6 +1,7 @@
 """What the Kannada routing does to English: rows of each English corpus that language
 identification sends to the Kannada head, and each category's ROC AUC with the base alone vs
-routed (same scores everywhere else, so any change comes from those rows alone).
+routed (same scores everywhere else, so any change comes from those rows alone); then the
+scoring speed of both, side by side (medians), on English and on Kannada comments.
 
     .venv/bin/python benchmarks/kannada_routing.py --data ../shared/data
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import statistics
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +49,7 @@ def corpora(data: Path) -> dict[str, tuple[list[str], np.ndarray]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--repeats", type=int, default=5, help="timing runs (median reported)")
     args = ap.parse_args()
     base = load_service_classifier(None, "off", kannada="off")
     routed = load_service_classifier(None, "off", kannada="latest")
@@ -62,6 +66,25 @@ def main() -> None:
             ab, ar = roc_auc_score(y, pb), roc_auc_score(y, pr)
             parts.append(f"{c} {ab:.4f} / {ar:.4f} ({ar - ab:+.4f})")
         print(f"{name:<14} {len(texts):>6} {int(flags.sum()):>4} ({flags.mean():.2%})  " + "; ".join(parts))
+    # speed, side by side in one run: English (SBIC) and Kannada (romanised) batches of 512
+    sbic = corpora(args.data)["sbic"][0][:2048]
+    kannada: list[str] = []
+    kn_file = args.data / "dravidian_kannada_offensive" / "dev.csv"
+    if kn_file.is_file():
+        kannada = [r["text"] for r in _rows(kn_file) if r["label"] != "not-Kannada"]
+    for label, texts in (("English (SBIC)", sbic), ("Kannada (dev)", kannada)):
+        if not texts:
+            continue
+        line = []
+        for name, clf in (("base", base), ("routed", routed)):
+            runs = []
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                for i in range(0, len(texts), 512):
+                    clf.predict_batch(texts[i : i + 512])
+                runs.append(len(texts) / (time.perf_counter() - t0))
+            line.append(f"{name} {statistics.median(runs):,.0f}/s")
+        print(f"speed, {label}, {len(texts)} comments, median of {args.repeats}: " + ", ".join(line))
 
 
 if __name__ == "__main__":
