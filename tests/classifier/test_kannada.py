@@ -235,3 +235,14 @@ def test_with_kannada_off_or_absent_is_the_base(tiny_clf: ToxicityClassifier, tm
     assert with_kannada(tiny_clf, "off") is tiny_clf
     monkeypatch.setattr("moderation.classifier.kannada.MODELS_DIR", tmp_path)
     assert with_kannada(tiny_clf, "latest") is tiny_clf  # no models/KN_LATEST
+
+
+def test_the_setting_accepts_latest_off_or_an_existing_path(tmp_path: Path) -> None:
+    from moderation.settings import ConfigurationError, load_settings
+
+    assert load_settings().kannada == "latest"
+    assert load_settings(kannada="OFF").kannada == "off"
+    head = REPO / "models" / (REPO / "models" / KN_LATEST).read_text().strip()
+    assert load_settings(kannada=str(head)).kannada == str(head)
+    with pytest.raises(ConfigurationError, match="MODERATION_KANNADA .* no such file"):
+        load_settings(kannada=str(tmp_path / "missing.npz"))
