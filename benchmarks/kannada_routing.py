@@ -1,7 +1,9 @@
 """What the Kannada routing does to English: rows of each English corpus that language
 identification sends to the Kannada head, and each category's ROC AUC with the base alone vs
 routed (same scores everywhere else, so any change comes from those rows alone); then the
-scoring speed of both, side by side (medians), on English and on Kannada comments.
+scoring speed of both, side by side (medians), on English and on Kannada comments: the
+classifier alone (which identifies languages itself) and the whole pipeline (which hands the
+routing the guesses it made for the coverage rule).
 
     .venv/bin/python benchmarks/kannada_routing.py --data ../shared/data
 
@@ -22,7 +24,9 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from moderation.classifier.language_model import load_latin_model  # noqa: E402
 from moderation.classifier.tier2 import load_service_classifier  # noqa: E402
+from moderation.pipeline.run import PipelineInput, moderate_many  # noqa: E402
 
 csv.field_size_limit(10**8)
 
@@ -53,6 +57,7 @@ def main() -> None:
     args = ap.parse_args()
     base = load_service_classifier(None, "off", kannada="off")
     routed = load_service_classifier(None, "off", kannada="latest")
+    latin = load_latin_model()
     print(f"base {base.version}, routed {routed.version}")
     print(f"{'corpus':<14} {'rows':>6} {'to head':>8}  category: AUC base / routed (diff)")
     for name, (texts, y) in corpora(args.data).items():
@@ -84,7 +89,19 @@ def main() -> None:
                     clf.predict_batch(texts[i : i + 512])
                 runs.append(len(texts) / (time.perf_counter() - t0))
             line.append(f"{name} {statistics.median(runs):,.0f}/s")
-        print(f"speed, {label}, {len(texts)} comments, median of {args.repeats}: " + ", ".join(line))
+        print(f"classifier speed, {label}, {len(texts)} comments, median of {args.repeats}: "
+              + ", ".join(line))
+        line = []
+        for name, clf in (("base", base), ("routed", routed)):
+            runs = []
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                for i in range(0, len(texts), 512):
+                    moderate_many([PipelineInput(t) for t in texts[i : i + 512]], classifier=clf,
+                                  language_model=latin)
+                runs.append(len(texts) / (time.perf_counter() - t0))
+            line.append(f"{name} {statistics.median(runs):,.0f}/s")
+        print(f"pipeline speed (moderate_many), {label}: " + ", ".join(line))
 
 
 if __name__ == "__main__":

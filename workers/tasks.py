@@ -129,6 +129,18 @@ class TierCount:
         self._seen(outs)
         return outs
 
+    def predict_identified(self, texts: Sequence[str], languages: Sequence[Any]) -> list[ClassifierOutput]:
+        """The pipeline's language guesses passed on to a classifier that routes by them."""
+        inner = getattr(self._clf, "predict_identified", None)
+        if callable(inner):
+            outs: list[ClassifierOutput] = list(inner(texts, languages))
+        elif len(texts) > 1 and callable(getattr(self._clf, "predict_batch", None)):
+            outs = list(self._clf.predict_batch(texts))
+        else:  # as the pipeline calls a classifier without either
+            outs = [self._clf.predict(text) for text in texts]
+        self._seen(outs)
+        return outs
+
 
 @shared_task(
     name=MODERATE_TASK,

@@ -47,7 +47,7 @@ from moderation.classifier.artifact import MODELS_DIR, read_metadata, write_npz
 from moderation.classifier.features import HashedFeaturizer, tfidf
 from moderation.classifier.model import ArtifactError, ClassifierOutput
 from moderation.classifier.normalize import normalize_indic
-from moderation.pipeline.language import LatinModel, identify
+from moderation.pipeline.language import LanguageGuess, LatinModel, identify
 from moderation.pipeline.types import CLASSIFIER_CATEGORIES, Span
 
 FORMAT = "moderation-kannada-v1"
@@ -249,21 +249,30 @@ class RoutedClassifier:
         site_languages = tuple(getattr(getattr(base, "site", None), "languages", ()) or ())
         return RoutedClassifier(base, self.head, self.latin_model, keep=site_languages)
 
-    def routed(self, texts: Sequence[str]) -> list[bool]:
-        """Which texts the head scores: main language Kannada or romanised Kannada."""
-        return [g.language in ROUTED and g.language not in self.keep
-                for g in identify(texts, self.latin_model)]
+    def routed(self, texts: Sequence[str],
+               languages: Sequence[LanguageGuess] | None = None) -> list[bool]:
+        """Which texts the head scores: main language Kannada or romanised Kannada
+        (``languages``: the texts' guesses when the caller has them, else identified here)."""
+        guesses = identify(texts, self.latin_model) if languages is None else languages
+        return [g.language in ROUTED and g.language not in self.keep for g in guesses]
 
     def predict(self, text: str) -> ClassifierOutput:
         return self.predict_batch([text])[0]
 
     def predict_batch(self, texts: Sequence[str]) -> list[ClassifierOutput]:
+        return self.predict_identified(texts, None)
+
+    def predict_identified(self, texts: Sequence[str],
+                           languages: Sequence[LanguageGuess] | None) -> list[ClassifierOutput]:
+        """``predict_batch`` with the texts' language guesses already made (the pipeline's)."""
+        if languages is not None and len(languages) != len(texts):
+            raise ValueError(f"{len(languages)} language guesses for {len(texts)} texts")
         base_version = str(self.base.version)
         # the base's outputs as they are (scores, spans, tier), named after the base
         outputs: list[ClassifierOutput] = [
             o if o.version else replace(o, version=base_version)
             for o in self.base.predict_batch(texts)]
-        rows = [i for i, r in enumerate(self.routed(texts)) if r]
+        rows = [i for i, r in enumerate(self.routed(texts, languages)) if r]
         if not rows:
             return outputs
         probs = self.head.probability([texts[i] for i in rows])

@@ -246,3 +246,19 @@ def test_the_setting_accepts_latest_off_or_an_existing_path(tmp_path: Path) -> N
     assert load_settings(kannada=str(head)).kannada == str(head)
     with pytest.raises(ConfigurationError, match="MODERATION_KANNADA .*no such file"):
         load_settings(kannada=str(tmp_path / "missing.npz"))
+
+
+def test_the_pipeline_hands_its_language_guesses_to_the_routing(
+        tiny_clf: ToxicityClassifier, trained: tuple[dict[str, object], Path]) -> None:
+    from moderation.pipeline.language import identify
+
+    _, out = trained
+    routed = _routed(tiny_clf, out)
+    # without the Latin model the pipeline takes romanised Kannada for English: the routing
+    # follows the pipeline's guess (the one the coverage rule judged), not its own
+    res = moderate_many([PipelineInput(ROMAN_INSULT), PipelineInput(KILL)], classifier=routed,
+                        language_model=None)
+    assert [r.language.language for r in res] == ["en", "kn"]
+    assert res[0].model_version == tiny_clf.version and res[1].model_version == routed.version
+    with pytest.raises(ValueError, match="guesses"):
+        routed.predict_identified([KILL, ROMAN_INSULT], identify([KILL]))
