@@ -93,9 +93,10 @@ def render_section(meta: dict[str, Any], art: dict[str, Any]) -> str:
         if s:
             L += [f"As served (language identification, routing, every rule, default policy; base "
                   f"`{s['base_version']}`): {_pct(s['routed_to_head'])} of dev comments reach the "
-                  f"head ({_pct(s['routed_offensive'])} of the offensive ones; the rest are "
-                  "identified as English, mostly short code-mixed comments, and keep the base's "
-                  f"scores). Served `toxicity` ROC AUC {_f(s['served_toxicity_roc_auc'])}.", "",
+                  f"head ({_pct(s['routed_offensive'])} of the offensive ones); the rest are "
+                  "identified as English (short comments made mostly of English words, such as "
+                  "\"Super sir\", or with more Latin than Kannada letters) and keep the base's "
+                  f"scores. Served `toxicity` ROC AUC {_f(s['served_toxicity_roc_auc'])}.", "",
                   "| classifier | offensive held | offensive rejected | non-offensive approved | "
                   "non-offensive rejected | `language:unsupported` |", "|---|---|---|---|---|---|"]
             for name in ("base_alone", "routed"):
