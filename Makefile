@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck train train-tier2 bench-classifier clean
+.PHONY: run test lint typecheck train train-tier2 train-kannada bench-classifier clean
 
 $(VENV)/.runtime: requirements.txt scripts/bootstrap-venv.sh
 	bash scripts/bootstrap-venv.sh "$(PYTHON)" "$(VENV)"
@@ -50,6 +50,10 @@ train: $(VENV)/.dev $(VENV)/.tier2
 ## train-tier2: train the optional second tier on top of models/LATEST
 train-tier2: $(VENV)/.dev $(VENV)/.tier2
 	$(PY) -m moderation train-tier2 --data ../shared/data
+
+## train-kannada: train the Kannada head (seconds; writes models/KN_LATEST and the card's Kannada section)
+train-kannada: $(VENV)/.dev
+	$(PY) -m moderation train-kannada --data ../shared/data
 
 bench-classifier: $(VENV)/.dev
 	$(PY) benchmarks/classifier.py

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     tier2: str = "off"
     #: CPU threads each worker process gives the second tier's encoder.
     tier2_threads: int = Field(default=1, ge=1, le=64)
+    #: The Kannada head (models/MODEL_CARD.md, "Kannada"): "latest" (the default,
+    #: models/KN_LATEST; nothing when it is absent), "off", or an artifact path. Comments
+    #: in Kannada or romanised Kannada are scored by it, every other comment by the base.
+    kannada: str = "latest"
     #: Comments still pending after this many seconds are re-enqueued by the sweeper,
     #: and each at most once per this many seconds.
     sweeper_min_age_seconds: float = Field(default=30.0, ge=0)
@@ -285,6 +289,18 @@ class Settings(BaseSettings):
 
         return tuple(ipaddress.ip_network(part.strip(), strict=False)
                      for part in self.webhook_allowed_networks.split(",") if part.strip())
+
+    @field_validator("kannada", mode="before")
+    @classmethod
+    def _known_kannada(cls, value: Any) -> str:
+        choice = str(value).strip()
+        if choice.lower() in ("", "latest"):
+            return "latest"
+        if choice.lower() in TIER2_OFF_WORDS:
+            return "off"
+        if not Path(choice).is_file():
+            raise ValueError(f"{choice!r} is not off, latest or an artifact path (no such file)")
+        return choice
 
     @field_validator("tier2", mode="before")
     @classmethod

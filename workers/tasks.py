@@ -75,7 +75,7 @@ def classifier() -> Any:
     """The classifier, loaded once per worker process."""
     settings = current_app.extensions["settings"]
     return load_service_classifier(settings.model_path or None, settings.tier2,
-                                   threads=settings.tier2_threads)
+                                   threads=settings.tier2_threads, kannada=settings.kannada)
 
 
 _site_classifiers: SiteClassifiers | None = None
@@ -111,6 +111,8 @@ class TierCount:
         self._clf = clf
         self.version: str = clf.version
         self.thresholds: dict[str, dict[str, float]] = clf.thresholds
+        # the coverage rule reads the classifier's languages (the Kannada routing declares kn)
+        self.languages: tuple[str, ...] | None = getattr(clf, "languages", None)
         self.tiers: Counter[str] = Counter()
 
     def _seen(self, outputs: Sequence[ClassifierOutput]) -> None:
@@ -124,6 +126,18 @@ class TierCount:
 
     def predict_batch(self, texts: Sequence[str]) -> list[ClassifierOutput]:
         outs: list[ClassifierOutput] = list(self._clf.predict_batch(texts))
+        self._seen(outs)
+        return outs
+
+    def predict_identified(self, texts: Sequence[str], languages: Sequence[Any]) -> list[ClassifierOutput]:
+        """The pipeline's language guesses passed on to a classifier that routes by them."""
+        inner = getattr(self._clf, "predict_identified", None)
+        if callable(inner):
+            outs: list[ClassifierOutput] = list(inner(texts, languages))
+        elif len(texts) > 1 and callable(getattr(self._clf, "predict_batch", None)):
+            outs = list(self._clf.predict_batch(texts))
+        else:  # as the pipeline calls a classifier without either
+            outs = [self._clf.predict(text) for text in texts]
         self._seen(outs)
         return outs
 

@@ -34,6 +34,9 @@ class ClassifierOutput:
     #: The tier whose probabilities these are (the cascade sets "tier2" for the comments it
     #: escalated); workers count second-tier use from it.
     tier: Tier = "fast"
+    #: The model that scored this comment when it is not the classifier's own ``version``
+    #: (the Kannada routing sets ``<base>+<head>`` for the comments its head scored).
+    version: str | None = None
 
 
 class BatchClassifier(Protocol):

@@ -226,6 +226,39 @@ def normalize(text: str) -> str:
     return normalize_stages(text)[-1]
 
 
+#: Unicode blocks whose vowel signs, viramas and nuktas carry meaning: the per-code-point
+#: step leaves them as they are (Kannada, for the Kannada head; ``moderation.classifier.kannada``).
+INDIC_KEPT = ((0x0C80, 0x0CFF),)
+
+
+@cache
+def _indic_char_table() -> dict[int, str]:
+    table = dict(_char_table())
+    for first, last in INDIC_KEPT:
+        for cp in range(first, last + 1):
+            table.pop(cp, None)
+    return table
+
+
+def normalize_indic(text: str) -> str:
+    """``normalize`` for Indic-script text: the same steps, but the text is NFC-composed first
+    and the characters of :data:`INDIC_KEPT` pass the per-code-point step unchanged.
+
+    ``normalize`` drops combining marks (it folds "é" to "e"), which in Kannada are the
+    vowel signs and the virama: "ಕೊಲ್ಲು" would become consonants only. Latin letters in the
+    same comment (romanised or code-mixed Kannada) are folded exactly as ``normalize``
+    folds them.
+    """
+    cur = unicodedata.normalize("NFC", text).translate(_indic_char_table())
+    for pattern, repl, template in _STEPS:
+        if pattern is not _ARTEFACTS or _may_hold_artefacts(cur):
+            cur = _fast(pattern, repl, template, cur)
+    cur = cur.translate(_punct_table())
+    for pattern, repl, template in _LATE_STEPS:
+        cur = _fast(pattern, repl, template, cur)
+    return cur.strip()
+
+
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """``normalize(text)`` plus, per output character, the index of its source code point."""
     table = _char_table()

@@ -197,35 +197,48 @@ def tier2_path(tier2: str) -> Path | None:
     return default_tier2_path() if choice.lower() == "latest" else Path(choice)
 
 
-def service_thresholds(model_path: str | Path | None, tier2: str) -> tuple[str, dict[str, dict[str, float]]]:
+def service_thresholds(model_path: str | Path | None, tier2: str,
+                       kannada: str | None = None) -> tuple[str, dict[str, dict[str, float]]]:
     """(version, thresholds) of the classifier :func:`load_service_classifier` would return,
     read from the artifacts' metadata alone (no arrays, no encoder): what a web process
-    needs to show the thresholds the workers apply."""
+    needs to show the thresholds the workers apply. The Kannada head (``kannada``, see
+    :func:`moderation.classifier.kannada.head_path`) adds its version, not thresholds."""
+    from moderation.classifier.kannada import head_version
+
     fast = Path(model_path) if model_path is not None else default_path()
     fast_meta = read_metadata(fast)
     path = tier2_path(tier2)
     meta = fast_meta if path is None else read_metadata(path)
     try:
         version = str(fast_meta["version"]) if path is None else f"{fast_meta['version']}+{meta['version']}"
+        kn = head_version(kannada)
+        if kn is not None:
+            version = f"{version}+{kn}"
         return version, parse_thresholds(meta)
     except (KeyError, TypeError, ValueError) as exc:
         raise ArtifactError(f"corrupt model artifact {path or fast}: {exc}") from exc
 
 
 def load_service_classifier(
-    model_path: str | Path | None, tier2: str, threads: int | None = None
-) -> ToxicityClassifier | CascadeClassifier:
+    model_path: str | Path | None, tier2: str, threads: int | None = None,
+    kannada: str | None = None,
+) -> Any:
     """The classifier a worker or the scoring CLI runs.
 
     ``tier2``: "" or "off" → the fast tier alone (the default); "latest" → the artifact
     models/TIER2_LATEST names; anything else → a second-tier artifact path.
+    ``kannada``: the Kannada head ("latest", "off" or a path; None: $MODERATION_KANNADA,
+    else "latest"), which scores the comments written in Kannada: a
+    :class:`~moderation.classifier.kannada.RoutedClassifier` over the tiers above.
     """
+    from moderation.classifier.kannada import with_kannada
+
     fast = load_classifier(model_path)
     path = tier2_path(tier2)
     if path is None:
-        return fast
+        return with_kannada(fast, kannada)
     head = load_tier2(path, fast)
     encoder = SentenceEncoder(threads=threads)
     cascade = CascadeClassifier(fast, head, encoder)
     encoder.load()
-    return cascade
+    return with_kannada(cascade, kannada)

@@ -81,6 +81,34 @@ def train_tier2_command(data_dir: Path, out_dir: Path, model_path: Path | None, 
                f"{out_dir / 'MODEL_CARD_TIER2.md'} in {report['training_seconds']:.0f} s")
 
 
+@click.command("train-kannada")
+@_DATA_OPTION
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=REPO_ROOT / "models", show_default="models/",
+              help="Where the head, models/KN_LATEST and the card's Kannada section are written.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="Base model for the as-served figures (default: $MODERATION_MODEL_PATH or models/LATEST).")
+def train_kannada_command(data_dir: Path, out_dir: Path, model_path: Path | None) -> None:
+    """Train the Kannada head on DravidianCodeMix Kannada (seconds); write it and its card section."""
+    folder = data_dir / "dravidian_kannada_offensive"
+    if not (folder / "train.csv").is_file() and not (data_dir / "train.csv").is_file():
+        raise click.UsageError(f"no dravidian_kannada_offensive/train.csv under {data_dir}")
+    from moderation.classifier import ArtifactError, load_classifier
+    from moderation.training.kannada import train_kannada
+
+    try:
+        base = load_classifier(model_path)
+    except ArtifactError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = train_kannada(data_dir, out_dir, base_model=base, latin_model=load_latin_model())
+    art, dev = report["artifact"], report.get("dev", {})
+    click.echo(f"wrote {art['path']} ({art['bytes'] / 1e3:.0f} kB) in "
+               f"{report['training_seconds']:.0f} s: CV ROC AUC {report['cv']['best']['oof_roc_auc']:.3f}, "
+               f"dev ROC AUC {dev.get('roc_auc') or float('nan'):.3f}, "
+               f"languages {report['languages'] or 'none declared'}")
+
+
 @click.command("model-card")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
@@ -265,5 +293,5 @@ def _score_chunk(chunk: list[tuple[str, str]], clf: object, policy: object, mode
                          res.decision, reasons, res.language.language])
 
 
-COMMANDS: list[click.Command] = [train_command, train_tier2_command, model_card_command,
-                                 score_command]
+COMMANDS: list[click.Command] = [train_command, train_tier2_command, train_kannada_command,
+                                 model_card_command, score_command]

@@ -119,7 +119,7 @@ def moderate_many(
     languages = identify(texts, language_model)
     covered = covered_languages(classifier)
     checked = [_run_checks(item, classifier) for item in items]
-    outputs = _predict_all(classifier, texts)
+    outputs = _predict_all(classifier, texts, languages)
     results = []
     for (policy, reasons, scores, discounted), output, guess in zip(
             checked, outputs, languages, strict=True):
@@ -150,7 +150,14 @@ def _run_checks(
     return policy, reasons, scores, discounted
 
 
-def _predict_all(classifier: ClassifierLike, texts: list[str]) -> list[ClassifierOutputLike]:
+def _predict_all(classifier: ClassifierLike, texts: list[str],
+                 languages: Sequence[LanguageGuess]) -> list[ClassifierOutputLike]:
+    # a classifier that routes by language (the Kannada head) takes the guesses made above
+    # rather than identifying every comment a second time
+    predict_identified = getattr(classifier, "predict_identified", None)
+    if callable(predict_identified):
+        routed: list[ClassifierOutputLike] = list(predict_identified(texts, languages))
+        return routed
     predict_batch = getattr(classifier, "predict_batch", None)
     if callable(predict_batch) and len(texts) > 1:
         outputs: list[ClassifierOutputLike] = list(predict_batch(texts))
@@ -176,7 +183,7 @@ def _finish(
         decision=decision,
         scores=scores,
         reasons=all_reasons,
-        model_version=classifier.version,
+        model_version=getattr(output, "version", None) or classifier.version,
         policy_version=policy.version,
     )
 

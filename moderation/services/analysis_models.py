@@ -8,30 +8,29 @@ exactly as the moderation pipeline would.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from moderation.classifier.artifact import load_classifier, read_metadata
+from moderation.classifier.kannada import with_kannada
 from moderation.classifier.language_model import LatinLanguageModel, load_latin_model
-from moderation.classifier.model import ToxicityClassifier
 from moderation.pipeline.run import covered_languages as pipeline_languages
 from moderation.settings import load_settings
 
 _lock = threading.Lock()
-_loaded: dict[str, ToxicityClassifier] = {}
+_loaded: dict[tuple[str, str], Any] = {}
 
 
-def _model_path() -> str | None:
-    path = load_settings().model_path
-    return str(path) if path else None
-
-
-def scorer() -> ToxicityClassifier:
-    path = _model_path() or ""
-    model = _loaded.get(path)
+def scorer() -> Any:
+    """The fast tier, routed through the Kannada head the settings name (as the workers)."""
+    settings = load_settings()
+    key = (str(settings.model_path) if settings.model_path else "", settings.kannada)
+    model = _loaded.get(key)
     if model is None:
         with _lock:
-            model = _loaded.get(path)
+            model = _loaded.get(key)
             if model is None:
-                model = _loaded[path] = load_classifier(path or None)
+                model = _loaded[key] = with_kannada(load_classifier(key[0] or None), key[1],
+                                                    load_latin_model())
     return model
 
 

@@ -182,8 +182,9 @@ def policy_defaults(settings: Settings) -> PolicyDefaults:
 
 
 @functools.lru_cache(maxsize=8)
-def _read_model_thresholds(model_path: str | Path | None, tier2: str) -> ModelThresholds:
-    version, thresholds = service_thresholds(model_path or None, tier2)
+def _read_model_thresholds(model_path: str | Path | None, tier2: str,
+                           kannada: str = "latest") -> ModelThresholds:
+    version, thresholds = service_thresholds(model_path or None, tier2, kannada)
     return ModelThresholds(version, thresholds)
 
 
@@ -192,7 +193,7 @@ def model_thresholds(settings: Settings) -> ModelThresholds:
     MODERATION_MODEL_PATH and MODERATION_TIER2), read once per process from their metadata.
     Raises :class:`Unavailable` when the artifact can't be read (retried on the next call)."""
     try:
-        return _read_model_thresholds(settings.model_path, settings.tier2)
+        return _read_model_thresholds(settings.model_path, settings.tier2, settings.kannada)
     except ArtifactError as exc:
         raise Unavailable(f"The model's thresholds can't be read: {exc}") from None
 

@@ -32,16 +32,16 @@ class SiteClassifiers:
     def __init__(self, base: Any) -> None:
         self.base = base
         self._fast = fast_tier(base)
-        self._loaded: dict[int, SiteAdaptedClassifier] = {}  # by site_models row id
+        self._loaded: dict[int, Any] = {}  # by site_models row id
         self._by_site: dict[int, int] = {}
         self._refused: set[int] = set()
 
-    def for_sites(self, session: Session, site_ids: Iterable[int]) -> dict[int, SiteAdaptedClassifier]:
+    def for_sites(self, session: Session, site_ids: Iterable[int]) -> dict[int, Any]:
         """The adapted classifier of each of ``site_ids`` that has a usable active model."""
         ids = sorted(set(site_ids))
         if self._fast is None or not ids:
             return {}
-        out: dict[int, SiteAdaptedClassifier] = {}
+        out: dict[int, Any] = {}
         for row_id, site_id, base_version in session.execute(
                 select(SiteModelRow.id, SiteModelRow.site_id, SiteModelRow.base_version)
                 .where(SiteModelRow.site_id.in_(ids), SiteModelRow.status == ACTIVE)):
@@ -51,7 +51,7 @@ class SiteClassifiers:
         return out
 
     def _load(self, session: Session, row_id: int, site_id: int,
-              base_version: str) -> SiteAdaptedClassifier | None:
+              base_version: str) -> Any:
         assert self._fast is not None
         if row_id in self._loaded:
             return self._loaded[row_id]
@@ -74,9 +74,13 @@ class SiteClassifiers:
                       site_id, row_id, exc)
             self._refused.add(row_id)
             return None
+        served: Any = clf
+        over = getattr(self.base, "over", None)
+        if callable(over):  # the Kannada routing: the site's comments in Kannada keep the head
+            served = over(clf)
         old = self._by_site.get(site_id)
         if old is not None:
             self._loaded.pop(old, None)
         self._by_site[site_id] = row_id
-        self._loaded[row_id] = clf
-        return clf
+        self._loaded[row_id] = served
+        return served

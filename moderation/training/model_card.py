@@ -383,4 +383,6 @@ def card_from_artifact(artifact: Path, out: Path) -> None:
     if "report" not in meta:
         raise ValueError(f"{artifact} stores no training report; retrain it to get a card")
     art = {"path": str(artifact), "bytes": artifact.stat().st_size, "version": meta["version"]}
-    out.write_text(render_model_card(meta, art))
+    from moderation.training.kannada_card import with_section
+
+    out.write_text(with_section(render_model_card(meta, art), artifact.parent))

@@ -159,7 +159,11 @@ def test_refuses_other_encoder_weights(tiny_clf: ToxicityClassifier) -> None:
 
 def test_off_by_default(tiny_artifact: Path) -> None:
     for choice in ("", "off", "OFF", "0"):
-        assert isinstance(load_service_classifier(tiny_artifact, choice), ToxicityClassifier)
+        assert isinstance(load_service_classifier(tiny_artifact, choice, kannada="off"),
+                          ToxicityClassifier)
+        # the Kannada head (on by default) routes over the fast tier alone, not a cascade
+        routed = load_service_classifier(tiny_artifact, choice)
+        assert isinstance(getattr(routed, "base", routed), ToxicityClassifier)
 
 
 def test_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,7 +191,7 @@ needs_extra = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def shipped() -> CascadeClassifier:
-    clf = load_service_classifier(None, "latest")
+    clf = load_service_classifier(None, "latest", kannada="off")  # the cascade itself
     assert isinstance(clf, CascadeClassifier)
     return clf
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from moderation import create_app
 from moderation.classifier.artifact import load_classifier
+from moderation.classifier.kannada import head_version
 from moderation.domain.actors import Actor
 from moderation.services import adaptation
 from moderation.store import Site, Verdict
@@ -67,7 +68,10 @@ def test_the_worker_uses_each_sites_active_model_and_records_its_version(stack: 
     assert wait_until(lambda: all(_verdict(stack, i) is not None for i in ids.values()), timeout=90)
     a, b = _verdict(stack, ids["a"]), _verdict(stack, ids["b"])
     assert a is not None and b is not None
+    # romanised Kannada: site A's model was validated on it and keeps it; site B has no site
+    # model, so the Kannada head (models/KN_LATEST) scores it
     assert a.model_version == f"{base.version}+{label}"
-    assert b.model_version == base.version
-    assert a.scores["toxicity"] > 0.8 > 0.3 > b.scores["toxicity"]
+    assert b.model_version == f"{base.version}+{head_version()}"
+    # the site model learnt the site's own insults; the head (YouTube-trained) only half suspects them
+    assert a.scores["toxicity"] > 0.8 > b.scores["toxicity"]
     assert a.decision != "approved"
