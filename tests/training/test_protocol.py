@@ -73,7 +73,7 @@ def test_train_tier2_builds_on_that_model(trained: tuple[Path, Path, dict], tmp_
     assert "## Leave-one-source-out" in card and "## Audits" in card
     tier2_card_from_artifact(t2_path, out / "again-t2.md")
     assert (out / "again-t2.md").read_text() == card
-    cascade = load_service_classifier(fast_path, str(t2_path))
+    cascade = load_service_classifier(fast_path, str(t2_path), kannada="off")  # the cascade alone
     assert isinstance(cascade, CascadeClassifier)
     assert cascade.version == f"{report['artifact']['version']}+{t2['artifact']['version']}"
     outs = cascade.predict_batch(["what a fucking mess", "rain is expected over the weekend"])
