@@ -216,14 +216,7 @@ def rollback(session: Session, site: Site, *, actor: Actor,
         .order_by(SiteModel.retired_at.desc().nulls_last(), SiteModel.version.desc())
         .limit(1)).first()
     if restored is not None:
-        claim = session.execute(
-            update(SiteModel).where(SiteModel.id == restored.id, SiteModel.status == RETIRED)
-            .values(status=ACTIVE, activated_at=now, retired_at=None, activated_by=actor.id)
-            .execution_options(synchronize_session=False))
-        if claim.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            raise Conflict("the site's models changed meanwhile; try again")
-        session.refresh(restored)
+        _claim_active(session, restored, RETIRED, now, actor)
     audit.record(session, actor=actor, action="site_model.rollback", target_type="site_model",
                  target_id=current.id, site_id=site.id,
                  before={"active": current.label},
@@ -232,6 +225,20 @@ def rollback(session: Session, site: Site, *, actor: Actor,
     session.commit()
     return current, restored
 
+
+
+def _claim_active(session: Session, row: SiteModel, expected_status: str, now: datetime,
+                  actor: Actor) -> None:
+    """Make ``row`` the active model if it still has ``expected_status`` (:class:`Conflict`,
+    rolled back, when a concurrent change got there first)."""
+    claim = session.execute(
+        update(SiteModel).where(SiteModel.id == row.id, SiteModel.status == expected_status)
+        .values(status=ACTIVE, activated_at=now, retired_at=None, activated_by=actor.id)
+        .execution_options(synchronize_session=False))
+    if claim.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict("the site's models changed meanwhile; try again")
+    session.refresh(row)
 
 def find_model(session: Session, site_id: int, version: int) -> SiteModel:
     """The site's run ``version`` (:class:`NotFound` otherwise: never another site's)."""
@@ -271,14 +278,7 @@ def activate(session: Session, site: Site, version: int, *, actor: Actor,
     if current is not None:
         current.status, current.retired_at = RETIRED, now
         session.flush()
-    claim = session.execute(
-        update(SiteModel).where(SiteModel.id == row.id, SiteModel.status == row.status)
-        .values(status=ACTIVE, activated_at=now, retired_at=None, activated_by=actor.id)
-        .execution_options(synchronize_session=False))
-    if claim.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict("the site's models changed meanwhile; try again")
-    session.refresh(row)
+    _claim_active(session, row, row.status, now, actor)
     audit.record(session, actor=actor, action="site_model.activate", target_type="site_model",
                  target_id=row.id, site_id=site.id,
                  before={"active": current.label if current is not None else None},
