@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+# test processes (pytest-xdist); whole files stay together so module fixtures run once
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint typecheck train train-tier2 train-kannada bench-classifier clean
 
@@ -35,7 +37,7 @@ test: $(VENV)/.dev $(VENV)/.tier2
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
-	MODERATION_TEST_POSTGRES=required MODERATION_TEST_TIER2=required MODERATION_TEST_BROWSER=required $(PY) -m pytest $(PYTEST_ARGS)
+	MODERATION_TEST_POSTGRES=required MODERATION_TEST_TIER2=required MODERATION_TEST_BROWSER=required $(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
