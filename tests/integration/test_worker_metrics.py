@@ -40,14 +40,17 @@ def scrape(port: int, token: str | None = TOKEN) -> tuple[int, str]:
         return 0, ""
 
 
-def verdict_samples(text: str) -> float:
+def samples(text: str, metric: str) -> float:
+    """The sum of a labelled metric's samples in a scrape."""
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("moderation_verdicts_total{"))
+               if line.startswith(metric + "{"))
 
 
-def task_runs(text: str) -> float:
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("moderation_task_duration_seconds_count{"))
+def settled(text: str) -> bool:
+    # A task counts its verdicts before it observes its own run time (in its ``finally``,
+    # after the notifier), so a scrape between the two sees the verdicts alone: wait for both.
+    return samples(text, "moderation_verdicts_total") >= 4 and samples(
+        text, "moderation_task_duration_seconds_count") >= 1
 
 
 def test_worker_serves_its_pool_metrics_on_its_own_port(
@@ -75,10 +78,7 @@ def test_worker_serves_its_pool_metrics_on_its_own_port(
             response = client.post("/v1/comments", headers=auth(token),
                                    json=comment_body(comment=f"Worker metrics comment {i} on the budget."))
             assert response.status_code == 202
-        # A task counts its verdicts before it observes its own run time (in its ``finally``,
-        # after the notifier), so a scrape between the two sees the verdicts alone: wait for both.
-        assert wait_until(lambda: verdict_samples(scrape(port)[1]) >= 4 and task_runs(scrape(port)[1]) >= 1,
-                          timeout=60), scrape(port)[1][-2000:]
+        assert wait_until(lambda: settled(scrape(port)[1]), timeout=60), scrape(port)[1][-2000:]
         text = scrape(port)[1]
         assert "moderation_task_duration_seconds_count{" in text
         assert any(metrics_dir.iterdir())  # the pool processes wrote their files there
